@@ -1,0 +1,195 @@
+"""Incident readiness: the plan and its drill (C32), the playbook library's clocks (C33) and
+notice templates (C34), the breach register (C35)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from guardrail.audit.checks.base import CheckContext, Outcome, fact, text
+from guardrail.model.audit import Evidence, Target
+
+__all__ = [
+    "breach_notice_templates",
+    "breach_playbook_clocks",
+    "breach_register",
+    "incident_plan_drilled",
+]
+
+DRILL_INTERVAL = timedelta(days=365)  # GB/T 35273-2020 §10.1: drills at least yearly ⚠
+
+
+def _is_url(ref: str) -> bool:
+    return "://" in ref
+
+
+def _resolve(ctx: CheckContext, ref: str) -> Path:
+    p = Path(ref)
+    return p if p.is_absolute() else ctx.loaded.base_dir / p
+
+
+def incident_plan_drilled(ctx: CheckContext) -> list[Outcome]:
+    ir = ctx.facts.stack.incident_response
+    target = Target(kind="process", id="incident_response")
+    if ir is None or not ir.plan:
+        return [
+            Outcome(
+                target=target,
+                passed=False,
+                loc=("incident_response",) if ir else (),
+                message=text(
+                    "No incident-response plan is declared.", "未声明个人信息安全事件应急预案。"
+                ),
+            )
+        ]
+    en: list[str] = []
+    zh: list[str] = []
+    if not _is_url(ir.plan) and not _resolve(ctx, ir.plan).is_file():
+        en.append(f"the plan {ir.plan} does not exist")
+        zh.append(f"预案文件 {ir.plan} 不存在")
+    if not ir.owner:
+        en.append("the plan has no owner")
+        zh.append("预案没有负责人")
+    today = ctx.at.date()
+    if ir.last_drill is None:
+        en.append("it was never drilled")
+        zh.append("从未演练")
+    elif today - ir.last_drill > DRILL_INTERVAL:
+        en.append(f"the last drill ({ir.last_drill}) is more than 12 months old")
+        zh.append(f"上次演练（{ir.last_drill}）已超过12个月")
+    evidence = (
+        Evidence(
+            summary=text("Incident plan", "应急预案"),
+            facts=(
+                fact("plan", ir.plan),
+                fact("owner", ir.owner),
+                fact("last_drill", str(ir.last_drill) if ir.last_drill else None),
+            ),
+        ),
+    )
+    if en:
+        return [
+            Outcome(
+                target=target,
+                passed=False,
+                loc=("incident_response",),
+                evidence=evidence,
+                message=text(
+                    "Incident response: " + "; ".join(en) + ".", "应急响应：" + "；".join(zh) + "。"
+                ),
+            )
+        ]
+    return [
+        Outcome(
+            target=target,
+            passed=True,
+            loc=("incident_response",),
+            evidence=evidence,
+            message=text(
+                f"The plan exists, has an owner and was drilled on {ir.last_drill}.",
+                f"预案存在、有负责人，并于 {ir.last_drill} 演练。",
+            ),
+        )
+    ]
+
+
+def _library(ctx: CheckContext, control: str) -> list[Outcome]:
+    from guardrail.playbook import lint_library
+
+    ir = ctx.facts.stack.incident_response
+    target = Target(kind="process", id=f"playbook_library.{control}")
+    if ir is None or not ir.playbooks:
+        return [
+            Outcome(
+                target=target,
+                passed=False,
+                loc=("incident_response",) if ir else (),
+                message=text(
+                    "No playbook library is declared (incident_response.playbooks).",
+                    "未声明事件剧本库（incident_response.playbooks）。",
+                ),
+            )
+        ]
+    folder = _resolve(ctx, ir.playbooks)
+    problems = [
+        # Show the manifest's relative path, never this machine's absolute one.
+        p.model_copy(update={"message": p.message.replace(str(folder), ir.playbooks)})
+        for p in lint_library(folder, stack=ctx.facts.stack, stack_sha256=ctx.loaded.sha256)
+        if p.control == control or p.code == "library-missing"
+    ]
+    if problems:
+        shown = problems[:6]
+        more = f" (+{len(problems) - 6} more)" if len(problems) > 6 else ""
+        return [
+            Outcome(
+                target=target,
+                passed=False,
+                loc=("incident_response", "playbooks"),
+                evidence=(
+                    Evidence(
+                        summary=text("Playbook library lint", "剧本库检查"),
+                        facts=tuple(fact(p.code, p.message) for p in shown),
+                    ),
+                ),
+                message=text(
+                    f"The playbook library at {ir.playbooks} has "
+                    f"{len(problems)} problem(s): "
+                    + "; ".join(p.message for p in shown)
+                    + more
+                    + ".",
+                    f"剧本库 {ir.playbooks} 存在 {len(problems)} 个问题："
+                    + "；".join(p.message for p in shown)
+                    + more
+                    + "。",
+                ),
+            )
+        ]
+    return [
+        Outcome(
+            target=target,
+            passed=True,
+            loc=("incident_response", "playbooks"),
+            message=text(
+                f"The playbook library at {ir.playbooks} is complete and current.",
+                f"剧本库 {ir.playbooks} 完整且为最新。",
+            ),
+        )
+    ]
+
+
+def breach_playbook_clocks(ctx: CheckContext) -> list[Outcome]:
+    return _library(ctx, "C33")
+
+
+def breach_notice_templates(ctx: CheckContext) -> list[Outcome]:
+    return _library(ctx, "C34")
+
+
+def breach_register(ctx: CheckContext) -> list[Outcome]:
+    ir = ctx.facts.stack.incident_response
+    target = Target(kind="process", id="breach_register")
+    ref = ir.breach_register if ir else None
+    ok = ref is not None and (_is_url(ref) or _resolve(ctx, ref).is_file())
+    return [
+        Outcome(
+            target=target,
+            passed=ok,
+            loc=("incident_response",) if ir else (),
+            message=text(
+                f"Breaches are registered in {ref}."
+                if ok
+                else (
+                    f"The breach register {ref} does not exist."
+                    if ref
+                    else "No breach register is declared (incident_response.breach_register)."
+                ),
+                f"事件登记于 {ref}。"
+                if ok
+                else (
+                    f"事件登记簿 {ref} 不存在。"
+                    if ref
+                    else "未声明事件登记簿（incident_response.breach_register）。"
+                ),
+            ),
+        )
+    ]

@@ -1,0 +1,168 @@
+"""Deriving a subject's consent state for one purpose at one instant from its events.
+
+State is never stored: it is folded from the append-only events at the instant asked for, so
+``status(..., at=t)`` answers what was true at ``t``. The rules, in order:
+
+1. The last consent event for the purpose (given / refused / withdrawn / expired) decides the
+   lifecycle; a given consent past its validity is expired (ISO/IEC TS 27560 validity).
+2. If the purpose relies on consent (PIPL Art. 13(1)(1), GDPR Art. 6(1)(a), separate consent),
+   or sells/shares the data of a consumer under 16 (Cal. Civ. Code §1798.120(c)), a valid
+   consent must be *given*, under a notice at least as recent as the last one that changed
+   the purpose (PIPL Art. 14 ¶2), with separate consent where the purpose needs it (PIPL Arts.
+   23, 25, 26, 29, 39) and a guardian's consent below the applicable age (PIPL Art. 31, GDPR
+   Art. 8(1), §1798.120(c)).
+3. Selling or sharing stops at an opt-out (§1798.120(a)) or an opt-out preference signal
+   (11 CCR §7025(b)) - an explicit ``gpc`` event, or any event received with ``Sec-GPC: 1`` -
+   and only a later explicit ``opt_in`` (sent without the signal) lifts either.
+4. A request to limit sensitive PI (§1798.121 ⚠) stops purposes that use sensitive PI beyond
+   what the service needs, until the subject consents to that purpose again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple
+
+from guardrail.consent.catalog import CompiledCatalog, CompiledPurpose, add_period
+from guardrail.consent.events import from_us, to_us
+from guardrail.model.consent import ConsentState, Lifecycle, MissingReason
+
+__all__ = ["STATE_COLUMNS", "StateRow", "derive"]
+
+
+class StateRow(NamedTuple):
+    """The columns state derivation reads (the store selects exactly these)."""
+
+    seq: int
+    purpose: str | None
+    action: str
+    occurred_at: int
+    notice_version: str | None
+    separate_consent: int
+    gpc: int
+    region: str | None
+    minor_age: int | None
+    guardian: str | None
+    expires_at: int | None
+
+
+STATE_COLUMNS = StateRow._fields
+
+_CONSENT = frozenset({"given", "refused", "withdrawn", "expired"})
+_LIFECYCLE = {
+    "given": Lifecycle.GIVEN,
+    "refused": Lifecycle.REFUSED,
+    "withdrawn": Lifecycle.WITHDRAWN,
+    "expired": Lifecycle.EXPIRED,
+}
+_MISSING = {
+    Lifecycle.NEVER_GIVEN: MissingReason.NEVER_GIVEN,
+    Lifecycle.REFUSED: MissingReason.REFUSED,
+    Lifecycle.WITHDRAWN: MissingReason.WITHDRAWN,
+    Lifecycle.EXPIRED: MissingReason.EXPIRED,
+}
+
+
+def derive(
+    rows: Iterable[StateRow],
+    purpose: CompiledPurpose,
+    catalog: CompiledCatalog,
+    at: datetime,
+    at_us: int | None = None,
+) -> ConsentState:
+    """Fold ``rows`` (one subject's events, ordered by occurrence then sequence number) into
+    the state of ``purpose`` at ``at``. Rows after ``at`` are ignored."""
+    if at_us is None:
+        at_us = to_us(at)
+    pid = purpose.id
+    decisive: StateRow | None = None
+    opted_out = gpc = limited = False
+    region: str | None = None
+    for r in rows:
+        if r.occurred_at > at_us:
+            continue
+        if r.region is not None:
+            region = r.region
+        action = r.action
+        if r.gpc and purpose.sale_or_share:
+            # A signal received with any event opts the browser's user out of every sale and
+            # share, and wins over a conflicting choice made at the same time (11 CCR §7025(c)).
+            opted_out = gpc = True
+        if r.purpose == pid and action in _CONSENT:
+            decisive = r
+            if action == "given":
+                limited = False  # consenting again lifts a limit for this purpose
+        elif r.purpose is None or r.purpose == pid:
+            if action == "opt_out" or action == "gpc":
+                opted_out = True
+                gpc = gpc or action == "gpc" or bool(r.gpc)
+            elif action == "opt_in" and not r.gpc:
+                opted_out = gpc = False
+            elif action == "limit_sensitive":
+                limited = True
+
+    lifecycle = Lifecycle.NEVER_GIVEN
+    minor: int | None = None
+    expires_us: int | None = None
+    if decisive is not None:
+        lifecycle = _LIFECYCLE[decisive.action]
+        minor = decisive.minor_age
+        if decisive.region is not None:
+            region = decisive.region
+        if lifecycle is Lifecycle.GIVEN:
+            expires_us = decisive.expires_at
+            if expires_us is None and purpose.validity is not None:
+                expires_us = to_us(add_period(from_us(decisive.occurred_at), purpose.validity))
+            if expires_us is not None and at_us >= expires_us:
+                lifecycle = Lifecycle.EXPIRED
+
+    required = purpose.consent_based or (
+        minor is not None and catalog.minor_needs_opt_in(region, purpose, minor)
+    )
+    reason: MissingReason | None = None
+    if required:
+        if lifecycle is not Lifecycle.GIVEN:
+            reason = _MISSING[lifecycle]
+        else:
+            assert decisive is not None
+            need = purpose.required_notice(at_us)
+            have = catalog.notice_index.get(decisive.notice_version or "", -1)
+            if need >= 0 and have < need:
+                reason = MissingReason.NOTICE_CHANGED
+            elif purpose.separate_required and not decisive.separate_consent:
+                reason = MissingReason.SEPARATE_CONSENT_MISSING
+            elif (
+                minor is not None
+                and minor < catalog.guardian_age(region, purpose)
+                and decisive.guardian is None
+            ):
+                reason = MissingReason.GUARDIAN_NEEDED
+    if reason is None and purpose.sale_or_share and opted_out:
+        reason = MissingReason.GPC_OPT_OUT if gpc else MissingReason.OPTED_OUT
+    if reason is None and purpose.limitable and limited:
+        reason = MissingReason.SENSITIVE_LIMITED
+
+    return ConsentState(
+        purpose=pid,
+        at=at,
+        valid=reason is None,
+        lifecycle=lifecycle,
+        reason=reason,
+        consent_required=required,
+        since=from_us(decisive.occurred_at) if decisive is not None else None,
+        event_seq=decisive.seq if decisive is not None else None,
+        notice_version=decisive.notice_version if decisive is not None else None,
+        separate_consent=bool(decisive.separate_consent) if decisive is not None else False,
+        expires_at=from_us(expires_us) if expires_us is not None else None,
+        opted_out=opted_out,
+        gpc=gpc,
+        sensitive_limited=limited and purpose.limitable,
+        minor_age=minor,
+        region=region,
+        guardian=decisive is not None and decisive.guardian is not None,
+        collected_with_gpc=decisive is not None
+        and bool(decisive.gpc)
+        and lifecycle is not Lifecycle.NEVER_GIVEN
+        and decisive.action == "given",
+    )
