@@ -89,7 +89,9 @@ def schema_errors(validator: jsonschema.protocols.Validator, doc: Any) -> list[s
 def _missing(what: str) -> None:
     """Skip a test whose Debian package is absent; under CI (GUARDRAIL_REQUIRE_SERVICES=1) fail."""
     if REQUIRE:
-        pytest.fail(what + "; GUARDRAIL_REQUIRE_SERVICES=1 makes this an error (.ci/run installs it)")
+        pytest.fail(
+            what + "; GUARDRAIL_REQUIRE_SERVICES=1 makes this an error (.ci/run installs it)"
+        )
     pytest.skip(what)
 
 
