@@ -40,6 +40,10 @@ class Located:
         return self.lines.get((), None)
 
 
+# libyaml's parser when PyYAML was built with it (≈10× faster); same nodes and marks.
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(path: Path, *, display: str | None = None) -> Located:
     """Parse one YAML file with positions. Raises ManifestError naming file and line."""
     shown = display or str(path)
@@ -67,7 +71,11 @@ def load_yaml(path: Path, *, display: str | None = None) -> Located:
 def parse_yaml(text: str, display: str) -> Located:
     located = Located(data=None, file=display)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:
+            node = yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            # Re-parse with the pure-Python parser: its messages are the documented ones.
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -129,7 +137,8 @@ def _construct(node: yaml.Node, loc: Loc, out: Located) -> Any:
 
 
 def _scalar(node: yaml.Node) -> Any:
-    return yaml.SafeLoader("").construct_object(node, deep=True)
+    # A bare constructor (four dicts) rather than a whole SafeLoader (reader, scanner, parser).
+    return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
 
 
 M = TypeVar("M", bound=BaseModel)
