@@ -258,49 +258,38 @@ F_FLOW = _finding(
 
 FINDINGS = (F_CARD, F_ID, F_LOG, F_FLOW)
 
+
+def _result(
+    control: Control,
+    status: ControlStatus,
+    *,
+    targets_checked: int = 0,
+    findings: tuple[Finding, ...] = (),
+    note: LocalizedText | None = None,
+) -> ControlResult:
+    """``control``'s result: its id and frameworks come from the control itself."""
+    return ControlResult(
+        control=control.id,
+        status=status,
+        frameworks=control.frameworks,
+        targets_checked=targets_checked,
+        findings=tuple(f.id for f in findings),
+        note=note,
+    )
+
+
 RESULTS = (
-    ControlResult(
-        control="C03",
-        status=ControlStatus.FAIL,
-        frameworks=("pipl", "gdpr", "ccpa"),
-        targets_checked=5,
-        findings=(F_CARD.id, F_ID.id),
-    ),
-    ControlResult(
-        control="C06",
-        status=ControlStatus.WAIVED,
-        frameworks=("pipl", "gdpr", "ccpa"),
-        targets_checked=2,
-        findings=(F_LOG.id,),
-    ),
-    ControlResult(
-        control="C27",
-        status=ControlStatus.FAIL,
-        frameworks=("pipl",),
-        targets_checked=1,
-        findings=(F_FLOW.id,),
-    ),
-    ControlResult(
-        control="C30", status=ControlStatus.PASS, frameworks=("gdpr",), targets_checked=1
-    ),
-    ControlResult(
-        control="C40",
-        status=ControlStatus.MANUAL,
-        frameworks=("pipl", "gdpr"),
-        note=T("No attestation on file.", "尚无书面证明。"),
-    ),
-    ControlResult(
-        control="C41",
-        status=ControlStatus.NOT_APPLICABLE,
-        frameworks=("ccpa",),
+    _result(C03, ControlStatus.FAIL, targets_checked=5, findings=(F_CARD, F_ID)),
+    _result(C06, ControlStatus.WAIVED, targets_checked=2, findings=(F_LOG,)),
+    _result(C27, ControlStatus.FAIL, targets_checked=1, findings=(F_FLOW,)),
+    _result(C30, ControlStatus.PASS, targets_checked=1),
+    _result(C40, ControlStatus.MANUAL, note=T("No attestation on file.", "尚无书面证明。")),
+    _result(
+        C41,
+        ControlStatus.NOT_APPLICABLE,
         note=T("No sale or sharing declared.", "未声明出售或共享。"),
     ),
-    ControlResult(
-        control="C50",
-        status=ControlStatus.ERROR,
-        frameworks=("pipl", "gdpr"),
-        note=T("The retention probe failed.", "保存期限探测失败。"),
-    ),
+    _result(C50, ControlStatus.ERROR, note=T("The retention probe failed.", "保存期限探测失败。")),
 )
 
 INVENTORY = (
