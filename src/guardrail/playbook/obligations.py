@@ -139,6 +139,20 @@ def _status(trigger: bool | None, exempt: bool | None = False) -> ObligationStat
     return ObligationStatus.REQUIRED
 
 
+def _ca_clock(
+    sb446: bool,
+    start: ClockStart,
+    *,
+    days: int,
+    timing: Timing,
+    after: ObligationId | None = None,
+) -> Clock:
+    """A California clock: ``days`` calendar days since SB 446, the ``timing`` word before."""
+    if sb446:
+        return Clock(start=start, after=after, days=days, timezone=law.TZ_CALIFORNIA)
+    return Clock(start=start, after=after, timing=timing, timezone=law.TZ_CALIFORNIA)
+
+
 def decide(
     incident: Incident,
     stack: Stack,
@@ -266,8 +280,10 @@ class _Engine:
             )
 
     def _scope_reasons(self) -> None:
-        if self.pipl:
-            why = (
+        for applies, head, why in (
+            (
+                self.pipl,
+                ("PRC rules apply", "适用中国法律"),
                 (
                     "personal information is processed in mainland China (PIPL Art. 3 ¶1)",
                     "在中国境内处理个人信息（PIPL第3条第1款）",
@@ -276,11 +292,11 @@ class _Engine:
                 else (
                     "persons in mainland China are affected (PIPL Art. 3 ¶2)",
                     "涉及中国境内自然人（PIPL第3条第2款）",
-                )
-            )
-            self.reasons.append(T(f"PRC rules apply: {why[0]}.", f"适用中国法律：{why[1]}。"))
-        if self.gdpr:
-            why = (
+                ),
+            ),
+            (
+                self.gdpr,
+                ("GDPR applies", "适用GDPR"),
                 (
                     "the data is processed in the EEA (GDPR Art. 3(1))",
                     "数据在欧洲经济区内处理（GDPR第3条第1款）",
@@ -289,9 +305,11 @@ class _Engine:
                 else (
                     "data subjects in the EEA are affected (GDPR Art. 3(2))",
                     "涉及欧洲经济区内的数据主体（GDPR第3条第2款）",
-                )
-            )
-            self.reasons.append(T(f"GDPR applies: {why[0]}.", f"适用GDPR：{why[1]}。"))
+                ),
+            ),
+        ):
+            if applies:
+                self.reasons.append(T(f"{head[0]}: {why[0]}.", f"{head[1]}：{why[1]}。"))
         if self.ccpa:
             self.reasons.append(
                 T(
@@ -430,15 +448,22 @@ class _Engine:
             "未在中国境内处理个人信息，也未涉及中国境内的自然人。",
         )
 
+    def _cac(self) -> Recipient:
+        """The provincial CAC, which receives the incident report and its summary."""
+        return _recipient(
+            RecipientKind.AUTHORITY,
+            _authority(self.s, ("irm", "cac", "pipl")),
+            T("The provincial cyberspace administration (CAC)", "省级网信部门"),
+            region="CN",
+        )
+
     def _irm_report(self, major: bool | None, grade: IrmGrade | None) -> Obligation:
-        i = self.i
         oid = ObligationId.IRM_REPORT
         hours = law.IRM_CII_HOURS if self.cii else law.IRM_OTHER_HOURS
         clock = Clock(start=ClockStart.DISCOVERY, hours=hours, timezone=law.TZ_PRC)
         reasons: list[LocalizedText] = []
-        in_force = _local_date(i.discovered_at, law.TZ_PRC) >= law.IRM_EFFECTIVE  # type: ignore[operator]
         conditions: tuple[Condition, ...] = ()
-        if not in_force:
+        if not self._irm_in_force():
             trigger: bool | None = False
             reasons.append(
                 T(
@@ -503,17 +528,7 @@ class _Engine:
                     )
                 )
             else:
-                conditions = (
-                    Condition(
-                        variable="affected_persons",
-                        op=">=",
-                        value=law.IRM_RELATIVELY_MAJOR,
-                        text=T(
-                            "at least 1,000,000 persons affected (IRM level 较大 or above)",
-                            "受影响人数不少于100万（达到较大级及以上）",
-                        ),
-                    ),
-                )
+                conditions = self._irm_conditions()
             reasons.append(
                 T(
                     f"{'CII operator' if self.cii else 'Operator (not CII)'}: report within "
@@ -535,12 +550,7 @@ class _Engine:
                 region="CN",
             )
         else:
-            recipient = _recipient(
-                RecipientKind.AUTHORITY,
-                _authority(self.s, ("irm", "cac", "pipl")),
-                T("The provincial cyberspace administration (CAC)", "省级网信部门"),
-                region="CN",
-            )
+            recipient = self._cac()
         return self._timed(
             Obligation(
                 id=oid,
@@ -818,12 +828,7 @@ class _Engine:
                 regime=Regime.PIPL,
                 title=T("Send the 30-day summary report to the CAC", "向网信部门报送事件总结报告"),
                 status=status,
-                recipient=_recipient(
-                    RecipientKind.AUTHORITY,
-                    _authority(self.s, ("irm", "cac", "pipl")),
-                    T("The provincial cyberspace administration (CAC)", "省级网信部门"),
-                    region="CN",
-                ),
+                recipient=self._cac(),
                 clock=clock,
                 refs=(ref("IRM 8"),),
                 conditions=self._irm_conditions() if status is ObligationStatus.CONDITIONAL else (),
@@ -832,9 +837,12 @@ class _Engine:
             )
         )
 
+    def _irm_in_force(self) -> bool:
+        """Discovered on or after the day the CAC incident-reporting measures took effect."""
+        return bool(_local_date(self.i.discovered_at, law.TZ_PRC) >= law.IRM_EFFECTIVE)  # type: ignore[operator]
+
     def _irm_gate(self, major: bool | None) -> bool | None:
-        in_force = _local_date(self.i.discovered_at, law.TZ_PRC) >= law.IRM_EFFECTIVE  # type: ignore[operator]
-        if not in_force or not self.prc_operator or not self.breach:
+        if not self._irm_in_force() or not self.prc_operator or not self.breach:
             return False
         return major
 
@@ -1240,16 +1248,8 @@ class _Engine:
                             "通知中说明。",
                         )
                     )
-        clock = (
-            Clock(
-                start=ClockStart.DISCOVERY, days=law.CA_RESIDENTS_DAYS, timezone=law.TZ_CALIFORNIA
-            )
-            if sb446
-            else Clock(
-                start=ClockStart.DISCOVERY,
-                timing=Timing.MOST_EXPEDIENT,
-                timezone=law.TZ_CALIFORNIA,
-            )
+        clock = _ca_clock(
+            sb446, ClockStart.DISCOVERY, days=law.CA_RESIDENTS_DAYS, timing=Timing.MOST_EXPEDIENT
         )
         status = _status(trigger, exempt)
         ca_authority = _authority(self.s, ("ccpa", "ca_ag", "attorney_general"))
@@ -1336,20 +1336,12 @@ class _Engine:
                         "超过500名居民：向总检察长电子提交一份通知样本（第1798.82(f)条；SB 446之前无天数规定）。",
                     )
                 )
-        ag_clock = (
-            Clock(
-                start=ClockStart.AFTER,
-                after=ObligationId.CA_RESIDENTS,
-                days=law.CA_AG_DAYS,
-                timezone=law.TZ_CALIFORNIA,
-            )
-            if sb446
-            else Clock(
-                start=ClockStart.AFTER,
-                after=ObligationId.CA_RESIDENTS,
-                timing=Timing.PROMPTLY,
-                timezone=law.TZ_CALIFORNIA,
-            )
+        ag_clock = _ca_clock(
+            sb446,
+            ClockStart.AFTER,
+            after=ObligationId.CA_RESIDENTS,
+            days=law.CA_AG_DAYS,
+            timing=Timing.PROMPTLY,
         )
         ag_status = _status(ag_trigger)
         ag = self._timed(
