@@ -569,25 +569,32 @@ class _Engine:
             )
         )
 
+    def _gate(
+        self, in_scope: bool, why_not: tuple[LocalizedText, LocalizedText, LocalizedText]
+    ) -> tuple[bool, list[LocalizedText]]:
+        """``(True, [])`` when the regime applies, the incident is a breach and the organisation
+        controls the data; otherwise ``False`` with the matching one of ``why_not``."""
+        for holds, reason in zip((in_scope, self.breach, self.controller), why_not, strict=True):
+            if not holds:
+                return False, [reason]
+        return True, []
+
     def _prc_gate(self) -> tuple[bool | None, list[LocalizedText]]:
-        if not self.pipl:
-            return False, [self._not_prc_reason()]
-        if not self.breach:
-            return False, [
+        return self._gate(
+            self.pipl,
+            (
+                self._not_prc_reason(),
                 T(
                     "Not a leak, tampering or loss of personal information (PIPL Art. 57).",
                     "不属于个人信息泄露、篡改、丢失（PIPL第57条）。",
-                )
-            ]
-        if not self.controller:
-            return False, [
+                ),
                 T(
                     "As entrusted party (受托人) you notify the processor that entrusted you; it "
                     "notifies the authority and the individuals.",
                     "作为受托人，应通知委托处理的个人信息处理者，由其通知主管部门和个人。",
-                )
-            ]
-        return True, []
+                ),
+            ),
+        )
 
     def _pipl_authority(self) -> Obligation:
         oid = ObligationId.PIPL_AUTHORITY
@@ -862,29 +869,24 @@ class _Engine:
     # ---- GDPR ------------------------------------------------------------------------------
 
     def _gdpr_gate(self) -> tuple[bool, list[LocalizedText]]:
-        if not self.gdpr:
-            return False, [
+        return self._gate(
+            self.gdpr,
+            (
                 T(
                     "No data processed in the EEA and no data subjects there affected.",
                     "未在欧洲经济区内处理数据，也未涉及该区域的数据主体。",
-                )
-            ]
-        if not self.breach:
-            return False, [
+                ),
                 T(
                     "Not a personal-data breach (GDPR Art. 4(12)).",
                     "不属于个人数据泄露（GDPR第4条第12项）。",
-                )
-            ]
-        if not self.controller:
-            return False, [
+                ),
                 T(
                     "As processor you notify the controller without undue delay (Art. 33(2)); "
                     "the controller notifies the authority and the data subjects.",
                     "作为处理者，应毫不迟延地通知控制者（第33条第2款）；由控制者通知监管机构和数据主体。",
-                )
-            ]
-        return True, []
+                ),
+            ),
+        )
 
     def _unintelligible_condition(self) -> Condition:
         return Condition(
