@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -42,6 +42,38 @@ def _ledger(ledger: Ledger, eps: float = 10.0) -> None:
     )
 
 
+def _private(
+    ledger: Ledger,
+    *,
+    n: int,
+    user_ids: np.ndarray | None = None,
+    privacy_unit: str = "customer",
+    epsilon: float,
+    epochs: int,
+    batch: int,
+    sampling: Literal["examples", "users"] = "examples",
+) -> Any:
+    """``make_private`` on ``n`` examples for the ledger's ``shop`` dataset (δ 1e-5, clip 1)."""
+    dataset, ids = _data(n, user_ids)
+    model, opt = _model()
+    return make_private(
+        model,
+        opt,
+        dataset,
+        ledger=ledger,
+        ledger_dataset="shop",
+        privacy_unit=privacy_unit,
+        user_ids=ids,
+        target_epsilon=epsilon,
+        target_delta=1e-5,
+        epochs=epochs,
+        expected_batch_size=batch,
+        max_grad_norm=1.0,
+        at=AT,
+        sampling=sampling,
+    )
+
+
 def _rdp(history: list[tuple[float, float, int]], delta: float) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -71,23 +103,7 @@ def test_one_example_per_user_trains_and_composes_with_releases(ledger: Ledger) 
         "dataset: shop\nuser_column: user_id\nprivacy_unit: customer\nepsilon: 1\naggregates: [{name: c, kind: count}]\n"
     )
     rel = run_query(orders(300), q, ledger=ledger, at=AT)
-    dataset, ids = _data(400)
-    model, opt = _model()
-    p = make_private(
-        model,
-        opt,
-        dataset,
-        ledger=ledger,
-        ledger_dataset="shop",
-        privacy_unit="customer",
-        user_ids=ids,
-        target_epsilon=2.0,
-        target_delta=1e-5,
-        epochs=3,
-        expected_batch_size=50,
-        max_grad_norm=1.0,
-        at=AT,
-    )
+    p = _private(ledger, n=400, epsilon=2.0, epochs=3, batch=50)
     run = p.run
     assert run.epsilon <= 2.0 and run.sample_rate == 1 / 8 and run.steps == 24
     assert run.sampling == "examples" and not run.secure_mode
@@ -101,50 +117,17 @@ def test_one_example_per_user_trains_and_composes_with_releases(ledger: Ledger) 
 
 def test_several_examples_per_user_are_refused_at_example_level(ledger: Ledger) -> None:
     _ledger(ledger)
-    dataset, _ = _data(400)
     ids = np.arange(400) // 4  # four examples per customer
-    model, opt = _model()
     with pytest.raises(UsageError, match="more than one training example") as info:
-        make_private(
-            model,
-            opt,
-            dataset,
-            ledger=ledger,
-            ledger_dataset="shop",
-            privacy_unit="customer",
-            user_ids=ids,
-            target_epsilon=2.0,
-            target_delta=1e-5,
-            epochs=1,
-            expected_batch_size=50,
-            max_grad_norm=1.0,
-            at=AT,
-        )
+        _private(ledger, n=400, user_ids=ids, epsilon=2.0, epochs=1, batch=50)
     assert "sampling='users'" in (info.value.hint or "")
     assert ledger.budget("shop").entries == ()
 
 
 def test_user_level_sampling_takes_one_example_per_user(ledger: Ledger) -> None:
     _ledger(ledger)
-    dataset, _ = _data(400)
     ids = np.arange(400) // 4
-    model, opt = _model()
-    p = make_private(
-        model,
-        opt,
-        dataset,
-        ledger=ledger,
-        ledger_dataset="shop",
-        privacy_unit="customer",
-        user_ids=ids,
-        target_epsilon=3.0,
-        target_delta=1e-5,
-        epochs=2,
-        expected_batch_size=20,
-        max_grad_norm=1.0,
-        at=AT,
-        sampling="users",
-    )
+    p = _private(ledger, n=400, user_ids=ids, epsilon=3.0, epochs=2, batch=20, sampling="users")
     assert p.run.sample_rate == 1 / 5 and p.run.steps == 10 and p.run.sampling == "users"
     assert np.isfinite(_train(p, 2))
     sampler = UserPoissonSampler(
@@ -163,29 +146,11 @@ def test_user_level_sampling_takes_one_example_per_user(ledger: Ledger) -> None:
 
 def test_other_units_and_overspending_are_refused(ledger: Ledger) -> None:
     _ledger(ledger, eps=1.0)
-    dataset, ids = _data(200)
-    model, opt = _model()
-    common: dict[str, Any] = {
-        "ledger": ledger,
-        "ledger_dataset": "shop",
-        "user_ids": ids,
-        "target_delta": 1e-5,
-        "epochs": 1,
-        "expected_batch_size": 20,
-        "max_grad_norm": 1.0,
-        "at": AT,
-    }
+    ids = np.arange(200)
     with pytest.raises(UsageError, match="protects the privacy unit 'customer'"):
-        make_private(model, opt, dataset, privacy_unit="example", target_epsilon=0.5, **common)
+        _private(ledger, n=200, privacy_unit="example", epsilon=0.5, epochs=1, batch=20)
     with pytest.raises(PrivacyBudgetExceeded):
-        make_private(model, opt, dataset, privacy_unit="customer", target_epsilon=2.0, **common)
+        _private(ledger, n=200, epsilon=2.0, epochs=1, batch=20)
     with pytest.raises(UsageError, match="one privacy unit per example"):
-        make_private(
-            model,
-            opt,
-            dataset,
-            privacy_unit="customer",
-            target_epsilon=0.5,
-            **{**common, "user_ids": ids[:10]},
-        )
+        _private(ledger, n=200, user_ids=ids[:10], epsilon=0.5, epochs=1, batch=20)
     assert ledger.budget("shop").entries == ()
