@@ -3,6 +3,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -175,6 +176,32 @@ def test_bad_urls_are_connector_errors() -> None:
         open_source("sqlite://")
 
 
+def _refuses_writes(conn: Any, statement: str, error: type[Exception], match: str) -> None:
+    """``statement`` fails on the connector's own (read-only) engine with ``error``."""
+    import sqlalchemy as sa
+
+    with pytest.raises(error, match=match), conn._engine.begin() as c:
+        c.execute(sa.text(statement))
+
+
+def _times_out(url: str, sleep: str, match: str) -> None:
+    """A connector opened with a 200 ms statement timeout aborts ``sleep``."""
+    import sqlalchemy as sa
+
+    from guardrail.connectors.base import SourceSpec
+    from guardrail.connectors.sql import SqlConnector
+
+    quick = SqlConnector(SourceSpec(url=url), timeout_ms=200)
+    try:
+        with (
+            pytest.raises(sa.exc.OperationalError, match=match),
+            quick._engine.connect() as c,
+        ):
+            c.execute(sa.text(sleep))
+    finally:
+        quick.close()
+
+
 @pytest.mark.integration
 def test_postgresql_comments_schema_read_only_and_timeout(pg_database: str) -> None:
     import sqlalchemy as sa
@@ -207,26 +234,12 @@ def test_postgresql_comments_schema_read_only_and_timeout(pg_database: str) -> N
         rnd = conn.sample(table, limit=100, strategy="random")  # TABLESAMPLE BERNOULLI
         ids = {int(v) for v in rnd.column("id").values if v is not None}
         assert 50 <= len(ids) <= 100 and ids != set(range(1, 101))
-        engine = conn._engine  # type: ignore[attr-defined]
-        with (
-            pytest.raises(sa.exc.InternalError, match="read-only transaction"),
-            engine.begin() as c,
-        ):
-            c.execute(sa.text("DELETE FROM crm.member"))
+        _refuses_writes(
+            conn, "DELETE FROM crm.member", sa.exc.InternalError, "read-only transaction"
+        )
     finally:
         conn.close()
-    from guardrail.connectors.base import SourceSpec
-    from guardrail.connectors.sql import SqlConnector
-
-    quick = SqlConnector(SourceSpec(url=pg_database), timeout_ms=200)
-    try:
-        with (
-            pytest.raises(sa.exc.OperationalError, match="statement timeout"),
-            quick._engine.connect() as c,
-        ):
-            c.execute(sa.text("SELECT pg_sleep(2)"))
-    finally:
-        quick.close()
+    _times_out(pg_database, "SELECT pg_sleep(2)", "statement timeout")
 
 
 @pytest.mark.integration
@@ -236,9 +249,6 @@ def test_mariadb_comments_read_only_timeout_and_mysql_pwd(
     import uuid
 
     import sqlalchemy as sa
-
-    from guardrail.connectors.base import SourceSpec
-    from guardrail.connectors.sql import SqlConnector
 
     admin = sa.create_engine(mysql_database)
     db = mysql_database.rsplit("/", 1)[1]
@@ -260,23 +270,10 @@ def test_mariadb_comments_read_only_timeout_and_mysql_pwd(
             (table,) = conn.tables()
             assert table.comment == "会员表"
             assert [c.comment for c in table.columns] == [None, "手机号", None]
-            engine = conn._engine  # type: ignore[attr-defined]
-            with (
-                pytest.raises(sa.exc.OperationalError, match="READ ONLY"),
-                engine.begin() as c,
-            ):
-                c.execute(sa.text("DELETE FROM ums_member"))
+            _refuses_writes(conn, "DELETE FROM ums_member", sa.exc.OperationalError, "READ ONLY")
         finally:
             conn.close()
-        quick = SqlConnector(SourceSpec(url=mysql_database), timeout_ms=200)
-        try:
-            with (
-                pytest.raises(sa.exc.OperationalError, match="max_statement_time exceeded"),
-                quick._engine.connect() as c,
-            ):
-                c.execute(sa.text("SELECT SLEEP(2)"))
-        finally:
-            quick.close()
+        _times_out(mysql_database, "SELECT SLEEP(2)", "max_statement_time exceeded")
         # The password from MYSQL_PWD, never from (or into) the URL and messages.
         monkeypatch.setenv("MYSQL_PWD", password)
         host = mysql_database.split("@", 1)[1]
