@@ -3,7 +3,7 @@ withdrawals (C14), children (C15), GPC (C17) and propagation to recipients (C40)
 
 from __future__ import annotations
 
-from guardrail.audit.checks.base import CheckContext, Outcome, fact, text
+from guardrail.audit.checks.base import CheckContext, Outcome, Problems, fact, text, verdict
 from guardrail.model.audit import Evidence, Target
 from guardrail.model.consent import ConsentFacts
 from guardrail.model.stack import PiplBasis, Stack
@@ -55,23 +55,24 @@ def consent_records_complete(ctx: CheckContext) -> list[Outcome]:
     facts = ctx.facts.consent
     if facts is None:
         return [_no_registry("Consent", "已取得同意")]
-    en: list[str] = []
-    zh: list[str] = []
+    problems = Problems()
     if facts.chain_verified is False or facts.chain_problems:
-        en.append(
+        problems.add(
             f"the hash chain does not verify ({facts.chain_problems} problem(s)): events "
-            "were edited, deleted or reordered"
+            "were edited, deleted or reordered",
+            f"哈希链校验失败（{facts.chain_problems} 处问题）：事件被修改、删除或重排",
         )
-        zh.append(f"哈希链校验失败（{facts.chain_problems} 处问题）：事件被修改、删除或重排")
     if facts.unknown_purposes:
-        en.append(
-            "events name purposes missing from the catalog: " + ", ".join(facts.unknown_purposes)
+        problems.add(
+            "events name purposes missing from the catalog: " + ", ".join(facts.unknown_purposes),
+            "事件引用了目录中不存在的目的：" + "、".join(facts.unknown_purposes),
         )
-        zh.append("事件引用了目录中不存在的目的：" + "、".join(facts.unknown_purposes))
     missing = [pid for pid in needed if facts.purpose(pid) is None]
     if missing:
-        en.append("no consent is recorded for consent-based purposes: " + ", ".join(missing))
-        zh.append("以同意为依据的目的没有同意记录：" + "、".join(missing))
+        problems.add(
+            "no consent is recorded for consent-based purposes: " + ", ".join(missing),
+            "以同意为依据的目的没有同意记录：" + "、".join(missing),
+        )
     evidence = (
         Evidence(
             summary=text("Consent registry", "同意登记库"),
@@ -82,29 +83,17 @@ def consent_records_complete(ctx: CheckContext) -> list[Outcome]:
             ),
         ),
     )
-    if en:
-        return [
-            Outcome(
-                target=_REGISTRY,
-                passed=False,
-                loc=("consent",),
-                evidence=evidence,
-                message=text(
-                    "Consent records: " + "; ".join(en) + ".", "同意记录：" + "；".join(zh) + "。"
-                ),
-            )
-        ]
     return [
-        Outcome(
-            target=_REGISTRY,
-            passed=True,
-            loc=("consent",),
-            evidence=evidence,
-            message=text(
+        verdict(
+            _REGISTRY,
+            ("consent",),
+            failure=problems.failure("Consent records: ", "同意记录："),
+            success=text(
                 f"{facts.events:,} consent events for {facts.subjects:,} "
                 "subjects; the chain verifies.",
                 f"{facts.subjects:,} 名主体的 {facts.events:,} 条同意事件，哈希链校验通过。",
             ),
+            evidence=evidence,
         )
     ]
 
@@ -184,19 +173,19 @@ def _per_purpose(
         if count is None:
             unmeasured.append(pf.purpose)
             continue
-        target = Target(kind="purpose", id=pf.purpose)
         out.append(
-            Outcome(
-                target=target,
-                passed=count == 0,
-                loc=("consent",),
-                message=text(
-                    f"Purpose '{pf.purpose}': {count:,} {what_en}."
-                    if count
-                    else f"Purpose '{pf.purpose}': none {what_en}.",
-                    f"目的“{pf.purpose}”：{count:,} 个{what_zh}。"
-                    if count
-                    else f"目的“{pf.purpose}”：没有{what_zh}。",
+            verdict(
+                Target(kind="purpose", id=pf.purpose),
+                ("consent",),
+                failure=text(
+                    f"Purpose '{pf.purpose}': {count:,} {what_en}.",
+                    f"目的“{pf.purpose}”：{count:,} 个{what_zh}。",
+                )
+                if count
+                else None,
+                success=text(
+                    f"Purpose '{pf.purpose}': none {what_en}.",
+                    f"目的“{pf.purpose}”：没有{what_zh}。",
                 ),
             )
         )
@@ -262,17 +251,18 @@ def minors_protected(ctx: CheckContext) -> list[Outcome]:
         ]
     missing = sum(p.minors_without_guardian for p in facts.purposes)
     return [
-        Outcome(
-            target=target,
-            passed=missing == 0,
-            loc=("consent",),
-            message=text(
-                f"{missing:,} consent(s) from minors lack a guardian's consent ({where})."
-                if missing
-                else f"Every consent from a minor is backed by a guardian ({where}).",
-                f"{missing:,} 条未成年人同意缺少监护人同意（{where}）。"
-                if missing
-                else f"所有未成年人的同意均有监护人同意（{where}）。",
+        verdict(
+            target,
+            ("consent",),
+            failure=text(
+                f"{missing:,} consent(s) from minors lack a guardian's consent ({where}).",
+                f"{missing:,} 条未成年人同意缺少监护人同意（{where}）。",
+            )
+            if missing
+            else None,
+            success=text(
+                f"Every consent from a minor is backed by a guardian ({where}).",
+                f"所有未成年人的同意均有监护人同意（{where}）。",
             ),
         )
     ]
@@ -295,10 +285,20 @@ def gpc_honoured(ctx: CheckContext) -> list[Outcome]:
     not_honoured = [p.gpc_not_honoured for p in facts.purposes if p.gpc_not_honoured is not None]
     bad = despite + sum(not_honoured)
     return [
-        Outcome(
-            target=target,
-            passed=bad == 0,
-            loc=("consent",),
+        verdict(
+            target,
+            ("consent",),
+            failure=text(
+                f"{bad:,} sale/share consent(s) or processing ignored a Global Privacy Control "
+                "signal (11 CCR §7025(b)).",
+                f"{bad:,} 条出售/共享同意或处理忽视了 GPC 信号（11 CCR §7025(b)）。",
+            )
+            if bad
+            else None,
+            success=text(
+                f"GPC signals from {facts.gpc_subjects:,} subjects were honoured.",
+                f"{facts.gpc_subjects:,} 名主体的 GPC 信号均已遵从。",
+            ),
             evidence=(
                 Evidence(
                     summary=text("GPC signals", "GPC 信号"),
@@ -307,15 +307,6 @@ def gpc_honoured(ctx: CheckContext) -> list[Outcome]:
                         fact("sale_share_consents_recorded_despite_gpc", despite),
                     ),
                 ),
-            ),
-            message=text(
-                f"{bad:,} sale/share consent(s) or processing ignored a Global Privacy Control "
-                "signal (11 CCR §7025(b))."
-                if bad
-                else f"GPC signals from {facts.gpc_subjects:,} subjects were honoured.",
-                f"{bad:,} 条出售/共享同意或处理忽视了 GPC 信号（11 CCR §7025(b)）。"
-                if bad
-                else f"{facts.gpc_subjects:,} 名主体的 GPC 信号均已遵从。",
             ),
         )
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from guardrail.audit.checks.base import CheckContext, Outcome, fact, text
+from guardrail.audit.checks.base import CheckContext, Outcome, Problems, fact, text, verdict
 from guardrail.audit.inventory import build_inventory
 from guardrail.model.audit import Evidence, Target
 from guardrail.model.common import LocalizedText
@@ -27,18 +27,16 @@ __all__ = [
 PIPL_OFFICER_REPORTING_THRESHOLD = 1_000_000
 
 
-def _officer_problems(officer: Officer | None, *, must_report: bool) -> tuple[list[str], list[str]]:
+def _officer_problems(officer: Officer | None, *, must_report: bool) -> Problems:
+    problems = Problems()
     if officer is None:
-        return ["not designated"], ["未指定"]
-    en: list[str] = []
-    zh: list[str] = []
+        problems.add("not designated", "未指定")
+        return problems
     if not officer.published:
-        en.append("contact details are not published")
-        zh.append("未公开联系方式")
+        problems.add("contact details are not published", "未公开联系方式")
     if must_report and officer.reported_to_authority is None:
-        en.append("not reported to the authority")
-        zh.append("未向主管部门报送")
-    return en, zh
+        problems.add("not reported to the authority", "未向主管部门报送")
+    return problems
 
 
 def protection_officer_designated(ctx: CheckContext) -> list[Outcome]:
@@ -59,11 +57,9 @@ def protection_officer_designated(ctx: CheckContext) -> list[Outcome]:
         why_en: str = "",
         why_zh: str = "",
     ) -> None:
-        target = Target(kind="organization", id=f"officers.{key}")
-        loc = ("officers", key) if officer is not None else ("officers",)
-        en, zh = _officer_problems(officer, must_report=must_report)
         if officer is None and not required:
             return
+        problems = _officer_problems(officer, must_report=must_report)
         evidence = (
             Evidence(
                 summary=text("Officer record", "负责人记录"),
@@ -79,33 +75,18 @@ def protection_officer_designated(ctx: CheckContext) -> list[Outcome]:
                 ),
             ),
         )
-        if en:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=False,
-                    loc=loc,
-                    frameworks=frozenset({framework}),
-                    evidence=evidence,
-                    message=text(
-                        f"{role_en}: {'; '.join(en)}.{(' ' + why_en) if why_en else ''}",
-                        f"{role_zh}：{'；'.join(zh)}。{why_zh}",
-                    ),
-                )
+        out.append(
+            verdict(
+                Target(kind="organization", id=f"officers.{key}"),
+                ("officers", key) if officer is not None else ("officers",),
+                failure=problems.failure(
+                    f"{role_en}: ", f"{role_zh}：", f" {why_en}" if why_en else "", why_zh
+                ),
+                success=text(f"{role_en} is designated and published.", f"{role_zh}已指定并公开。"),
+                evidence=evidence,
+                frameworks=frozenset({framework}),
             )
-        else:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=True,
-                    loc=loc,
-                    frameworks=frozenset({framework}),
-                    evidence=evidence,
-                    message=text(
-                        f"{role_en} is designated and published.", f"{role_zh}已指定并公开。"
-                    ),
-                )
-            )
+        )
 
     persons = org.persons_processed.total
     if ctx.applies("pipl"):
@@ -298,33 +279,23 @@ def impact_assessments(ctx: CheckContext) -> list[Outcome]:
             continue
         seen.add(seen_key)
         found = _covered(stack, kind, ids, today)
-        loc = _loc(stack, target)
-        if found:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=True,
-                    loc=loc,
-                    frameworks=frozenset({regime}),
-                    message=text(
-                        f"{target.id}: {why.en}; covered by {kind.value} '{found}'.",
-                        f"{target.id}：{why.zh}；已由 {kind.value}“{found}”覆盖。",
-                    ),
-                )
+        out.append(
+            verdict(
+                target,
+                _loc(stack, target),
+                failure=None
+                if found
+                else text(
+                    f"{target.id}: {why.en}, but no completed {kind.value.upper()} covers it.",
+                    f"{target.id}：{why.zh}，但没有已完成的 {kind.value.upper()} 覆盖。",
+                ),
+                success=text(
+                    f"{target.id}: {why.en}; covered by {kind.value} '{found}'.",
+                    f"{target.id}：{why.zh}；已由 {kind.value}“{found}”覆盖。",
+                ),
+                frameworks=frozenset({regime}),
             )
-        else:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=False,
-                    loc=loc,
-                    frameworks=frozenset({regime}),
-                    message=text(
-                        f"{target.id}: {why.en}, but no completed {kind.value.upper()} covers it.",
-                        f"{target.id}：{why.zh}，但没有已完成的 {kind.value.upper()} 覆盖。",
-                    ),
-                )
-            )
+        )
     return out
 
 
@@ -361,34 +332,26 @@ def audit_cadence(ctx: CheckContext) -> list[Outcome]:
         persons = stack.organization.persons_processed.total
         years = next(y for floor, y in PIPL_AUDIT_YEARS if persons > floor or floor == 0)
         done = last("pipl")
-        target = Target(kind="process", id="pipl_compliance_audit")
         due = done.replace(year=done.year + years) if done else None
         ok = due is not None and due >= today
         out.append(
-            Outcome(
-                target=target,
-                passed=ok,
-                loc=("compliance_audits",),
-                frameworks=frozenset({"pipl"}),
-                message=text(
-                    (
-                        f"PIPL compliance audit done {done}, next due {due} (every {years} years for "
-                        f"{persons:,} persons)."
-                    )
-                    if ok
-                    else (
-                        f"The PIPL compliance audit is overdue: last {done or 'never'}, required every "
-                        f"{years} years for {persons:,} persons (PIPL Art. 54)."
-                    ),
-                    (
-                        f"个人信息保护合规审计于 {done} 完成，下次应于 {due} 前完成（{persons:,} 人，每 {years} 年）。"
-                    )
-                    if ok
-                    else (
-                        f"个人信息保护合规审计已逾期：上次为 {done or '从未开展'}，处理 {persons:,} 人"
-                        f"个人信息应每 {years} 年开展一次（第五十四条）。"
-                    ),
+            verdict(
+                Target(kind="process", id="pipl_compliance_audit"),
+                ("compliance_audits",),
+                failure=None
+                if ok
+                else text(
+                    f"The PIPL compliance audit is overdue: last {done or 'never'}, required every "
+                    f"{years} years for {persons:,} persons (PIPL Art. 54).",
+                    f"个人信息保护合规审计已逾期：上次为 {done or '从未开展'}，处理 {persons:,} 人"
+                    f"个人信息应每 {years} 年开展一次（第五十四条）。",
                 ),
+                success=text(
+                    f"PIPL compliance audit done {done}, next due {due} (every {years} years for "
+                    f"{persons:,} persons).",
+                    f"个人信息保护合规审计于 {done} 完成，下次应于 {due} 前完成（{persons:,} 人，每 {years} 年）。",
+                ),
+                frameworks=frozenset({"pipl"}),
             )
         )
         children = (
@@ -408,41 +371,43 @@ def audit_cadence(ctx: CheckContext) -> list[Outcome]:
             done_m = last("minors")
             ok_m = done_m is not None and done_m.replace(year=done_m.year + 1) >= today
             out.append(
-                Outcome(
-                    target=Target(kind="process", id="minors_compliance_audit"),
-                    passed=ok_m,
-                    loc=("compliance_audits",),
-                    frameworks=frozenset({"pipl"}),
-                    message=text(
-                        f"Minors' PI audit done {done_m}."
-                        if ok_m
-                        else f"Minors' PI is processed but the annual audit is missing (last: "
+                verdict(
+                    Target(kind="process", id="minors_compliance_audit"),
+                    ("compliance_audits",),
+                    failure=None
+                    if ok_m
+                    else text(
+                        f"Minors' PI is processed but the annual audit is missing (last: "
                         f"{done_m or 'never'}; Minors Regs Art. 37).",
-                        f"未成年人个人信息审计于 {done_m} 完成。"
-                        if ok_m
-                        else f"处理未成年人个人信息，但未按年度开展审计（上次：{done_m or '从未开展'}；"
+                        f"处理未成年人个人信息，但未按年度开展审计（上次：{done_m or '从未开展'}；"
                         "《未成年人网络保护条例》第三十七条）。",
                     ),
+                    success=text(
+                        f"Minors' PI audit done {done_m}.",
+                        f"未成年人个人信息审计于 {done_m} 完成。",
+                    ),
+                    frameworks=frozenset({"pipl"}),
                 )
             )
     if ctx.applies("gdpr"):
         done_g = last("pipl") or last("cybersecurity")
         ok_g = done_g is not None and done_g.replace(year=done_g.year + 3) >= today
         out.append(
-            Outcome(
-                target=Target(kind="process", id="gdpr_security_review"),
-                passed=ok_g,
-                loc=("compliance_audits",),
-                frameworks=frozenset({"gdpr"}),
-                message=text(
-                    f"Measures were last reviewed by audit on {done_g}."
-                    if ok_g
-                    else "No audit in the last three years tests the measures' effectiveness "
+            verdict(
+                Target(kind="process", id="gdpr_security_review"),
+                ("compliance_audits",),
+                failure=None
+                if ok_g
+                else text(
+                    "No audit in the last three years tests the measures' effectiveness "
                     "(GDPR Art. 32(1)(d)).",
-                    f"上次审计评估安全措施于 {done_g}。"
-                    if ok_g
-                    else "近三年没有评估技术和组织措施有效性的审计（第32条第1款(d)项）。",
+                    "近三年没有评估技术和组织措施有效性的审计（第32条第1款(d)项）。",
                 ),
+                success=text(
+                    f"Measures were last reviewed by audit on {done_g}.",
+                    f"上次审计评估安全措施于 {done_g}。",
+                ),
+                frameworks=frozenset({"gdpr"}),
             )
         )
     return out
@@ -464,39 +429,27 @@ def automated_decisions(ctx: CheckContext) -> list[Outcome]:
             for a in stack.assessments
             if a.kind in (AssessmentKind.PIPIA, AssessmentKind.DPIA)
         )
-        en = []
-        zh = []
+        problems = Problems()
         if not attested:
-            en.append("no current attestation of transparency, human review and opt-out")
-            zh.append("缺少关于透明度、人工复核和拒绝途径的有效证明")
+            problems.add(
+                "no current attestation of transparency, human review and opt-out",
+                "缺少关于透明度、人工复核和拒绝途径的有效证明",
+            )
         if not assessed:
-            en.append("no impact assessment covers it")
-            zh.append("没有影响评估覆盖")
-        target = Target(kind="purpose", id=p.id)
-        if en:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=False,
-                    loc=("purposes", i),
-                    message=text(
-                        f"Purpose '{p.id}' uses automated decisions: " + "; ".join(en) + ".",
-                        f"目的“{p.id}”使用自动化决策：" + "；".join(zh) + "。",
-                    ),
-                )
+            problems.add("no impact assessment covers it", "没有影响评估覆盖")
+        out.append(
+            verdict(
+                Target(kind="purpose", id=p.id),
+                ("purposes", i),
+                failure=problems.failure(
+                    f"Purpose '{p.id}' uses automated decisions: ", f"目的“{p.id}”使用自动化决策："
+                ),
+                success=text(
+                    f"Purpose '{p.id}': automated decisions are assessed and attested.",
+                    f"目的“{p.id}”：自动化决策已评估并有证明。",
+                ),
             )
-        else:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=True,
-                    loc=("purposes", i),
-                    message=text(
-                        f"Purpose '{p.id}': automated decisions are assessed and attested.",
-                        f"目的“{p.id}”：自动化决策已评估并有证明。",
-                    ),
-                )
-            )
+        )
     return out
 
 
@@ -513,20 +466,21 @@ def large_volume_governance(ctx: CheckContext) -> list[Outcome]:
     officer = stack.officers.network_data_security_officer
     ok = officer is not None and officer.member_of_management
     return [
-        Outcome(
-            target=Target(kind="organization", id="officers.network_data_security_officer"),
-            passed=ok,
-            loc=("officers",),
-            frameworks=frozenset({"pipl"}),
-            message=text(
-                "A network-data security officer from management is designated."
-                if ok
-                else f"The organisation processes the PI of {persons:,} persons (≥ 10 million) but has no "
-                "network-data security officer from management (NDSR Arts. 28, 30).",
-                "已从管理层指定网络数据安全负责人。"
-                if ok
-                else f"处理 {persons:,} 人个人信息（1000万人以上），但未从管理层指定网络数据安全负责人"
+        verdict(
+            Target(kind="organization", id="officers.network_data_security_officer"),
+            ("officers",),
+            failure=None
+            if ok
+            else text(
+                f"The organisation processes the PI of {persons:,} persons (≥ 10 million) but has "
+                "no network-data security officer from management (NDSR Arts. 28, 30).",
+                f"处理 {persons:,} 人个人信息（1000万人以上），但未从管理层指定网络数据安全负责人"
                 "（《网络数据安全管理条例》第二十八、三十条）。",
             ),
+            success=text(
+                "A network-data security officer from management is designated.",
+                "已从管理层指定网络数据安全负责人。",
+            ),
+            frameworks=frozenset({"pipl"}),
         )
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from guardrail.audit.checks.base import CheckContext, Outcome, fact, text
+from guardrail.audit.checks.base import CheckContext, Outcome, Problems, fact, text, verdict
 from guardrail.model.audit import Evidence, Target
 
 __all__ = [
@@ -42,21 +42,19 @@ def incident_plan_drilled(ctx: CheckContext) -> list[Outcome]:
                 ),
             )
         ]
-    en: list[str] = []
-    zh: list[str] = []
+    problems = Problems()
     if not _is_url(ir.plan) and not _resolve(ctx, ir.plan).is_file():
-        en.append(f"the plan {ir.plan} does not exist")
-        zh.append(f"预案文件 {ir.plan} 不存在")
+        problems.add(f"the plan {ir.plan} does not exist", f"预案文件 {ir.plan} 不存在")
     if not ir.owner:
-        en.append("the plan has no owner")
-        zh.append("预案没有负责人")
+        problems.add("the plan has no owner", "预案没有负责人")
     today = ctx.at.date()
     if ir.last_drill is None:
-        en.append("it was never drilled")
-        zh.append("从未演练")
+        problems.add("it was never drilled", "从未演练")
     elif today - ir.last_drill > DRILL_INTERVAL:
-        en.append(f"the last drill ({ir.last_drill}) is more than 12 months old")
-        zh.append(f"上次演练（{ir.last_drill}）已超过12个月")
+        problems.add(
+            f"the last drill ({ir.last_drill}) is more than 12 months old",
+            f"上次演练（{ir.last_drill}）已超过12个月",
+        )
     evidence = (
         Evidence(
             summary=text("Incident plan", "应急预案"),
@@ -67,28 +65,16 @@ def incident_plan_drilled(ctx: CheckContext) -> list[Outcome]:
             ),
         ),
     )
-    if en:
-        return [
-            Outcome(
-                target=target,
-                passed=False,
-                loc=("incident_response",),
-                evidence=evidence,
-                message=text(
-                    "Incident response: " + "; ".join(en) + ".", "应急响应：" + "；".join(zh) + "。"
-                ),
-            )
-        ]
     return [
-        Outcome(
-            target=target,
-            passed=True,
-            loc=("incident_response",),
-            evidence=evidence,
-            message=text(
+        verdict(
+            target,
+            ("incident_response",),
+            failure=problems.failure("Incident response: ", "应急响应："),
+            success=text(
                 f"The plan exists, has an owner and was drilled on {ir.last_drill}.",
                 f"预案存在、有负责人，并于 {ir.last_drill} 演练。",
             ),
+            evidence=evidence,
         )
     ]
 
@@ -170,26 +156,20 @@ def breach_register(ctx: CheckContext) -> list[Outcome]:
     target = Target(kind="process", id="breach_register")
     ref = ir.breach_register if ir else None
     ok = ref is not None and (_is_url(ref) or _resolve(ctx, ref).is_file())
+    if ok:
+        failure = None
+    elif ref:
+        failure = text(f"The breach register {ref} does not exist.", f"事件登记簿 {ref} 不存在。")
+    else:
+        failure = text(
+            "No breach register is declared (incident_response.breach_register).",
+            "未声明事件登记簿（incident_response.breach_register）。",
+        )
     return [
-        Outcome(
-            target=target,
-            passed=ok,
-            loc=("incident_response",) if ir else (),
-            message=text(
-                f"Breaches are registered in {ref}."
-                if ok
-                else (
-                    f"The breach register {ref} does not exist."
-                    if ref
-                    else "No breach register is declared (incident_response.breach_register)."
-                ),
-                f"事件登记于 {ref}。"
-                if ok
-                else (
-                    f"事件登记簿 {ref} 不存在。"
-                    if ref
-                    else "未声明事件登记簿（incident_response.breach_register）。"
-                ),
-            ),
+        verdict(
+            target,
+            ("incident_response",) if ir else (),
+            failure=failure,
+            success=text(f"Breaches are registered in {ref}.", f"事件登记于 {ref}。"),
         )
     ]

@@ -3,7 +3,7 @@ field carries a classification label (C02)."""
 
 from __future__ import annotations
 
-from guardrail.audit.checks.base import CheckContext, Outcome, fact, text
+from guardrail.audit.checks.base import CheckContext, Outcome, Problems, fact, text, verdict
 from guardrail.audit.facts import rules_for
 from guardrail.model.audit import Evidence, Target
 from guardrail.model.common import SourceLocation
@@ -26,29 +26,26 @@ def inventory_matches_data(ctx: CheckContext) -> list[Outcome]:
             if declared is None and not personal:
                 continue
             columns = {c.name for c in tf.table.columns}
-            en: list[str] = []
-            zh: list[str] = []
+            problems = Problems()
             undeclared = [f.field for f in personal if f.source in ("detected", "inferred")]
             if declared is None:
-                en.append(
+                problems.add(
                     "the table holds personal data ("
                     + ", ".join(sorted({e for f in personal for e in f.entities}))
-                    + ") but is not declared in the manifest"
+                    + ") but is not declared in the manifest",
+                    "该表含有个人信息，但未在清单中声明",
                 )
-                zh.append("该表含有个人信息，但未在清单中声明")
             elif undeclared:
-                en.append("undeclared personal-data fields: " + ", ".join(undeclared))
-                zh.append("未声明的个人信息字段：" + "、".join(undeclared))
+                problems.add(
+                    "undeclared personal-data fields: " + ", ".join(undeclared),
+                    "未声明的个人信息字段：" + "、".join(undeclared),
+                )
             missing = [f.name for f in declared.fields if f.name not in columns] if declared else []
             if missing:
-                en.append("declared fields not in the table: " + ", ".join(missing))
-                zh.append("已声明但表中不存在的字段：" + "、".join(missing))
-            target = Target(kind="dataset", id=f"{store.id}.{name}")
-            loc = (
-                ctx.loaded.dataset_loc(store.id, name)
-                if declared
-                else ctx.loaded.datastore_loc(store.id)
-            )
+                problems.add(
+                    "declared fields not in the table: " + ", ".join(missing),
+                    "已声明但表中不存在的字段：" + "、".join(missing),
+                )
             evidence = (
                 Evidence(
                     summary=text("Declared versus detected", "声明与检测对比"),
@@ -63,31 +60,19 @@ def inventory_matches_data(ctx: CheckContext) -> list[Outcome]:
                     ),
                 ),
             )
-            if en:
-                out.append(
-                    Outcome(
-                        target=target,
-                        passed=False,
-                        loc=loc,
-                        evidence=evidence,
-                        message=text(
-                            f"{name}: " + "; ".join(en) + ".", f"{name}：" + "；".join(zh) + "。"
-                        ),
-                    )
+            out.append(
+                verdict(
+                    Target(kind="dataset", id=f"{store.id}.{name}"),
+                    ctx.loaded.dataset_loc(store.id, name)
+                    if declared
+                    else ctx.loaded.datastore_loc(store.id),
+                    failure=problems.failure(f"{name}: ", f"{name}："),
+                    success=text(
+                        f"{name}: the declaration matches the data.", f"{name}：声明与数据一致。"
+                    ),
+                    evidence=evidence,
                 )
-            else:
-                out.append(
-                    Outcome(
-                        target=target,
-                        passed=True,
-                        loc=loc,
-                        evidence=evidence,
-                        message=text(
-                            f"{name}: the declaration matches the data.",
-                            f"{name}：声明与数据一致。",
-                        ),
-                    )
-                )
+            )
         for i, ds in enumerate(store.datasets):
             if ds.name in tables or not dsf.tables:
                 continue
@@ -114,62 +99,47 @@ def pi_fields_labelled(ctx: CheckContext) -> list[Outcome]:
         store = ctx.facts.stack.datastore(cls.datastore)
         declared = next((d for d in store.datasets if d.name == cls.dataset), None)
         decls = {f.name: f for f in declared.fields} if declared else {}
-        gaps_en: list[str] = []
-        gaps_zh: list[str] = []
+        gaps = Problems()
         personal = [f for f in cls.fields if f.personal]
         for f in personal:
             decl = decls.get(f.field)
             unknown = [c for c in (decl.categories if decl else ()) if not rules.known(c)]
             unmapped = [e for e in f.entities if e not in rules.entities]
             if unknown:
-                gaps_en.append(
+                gaps.add(
                     f"{f.field} declares unknown categor"
-                    f"{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}"
+                    f"{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}",
+                    f"{f.field} 声明了未知类别 {', '.join(unknown)}",
                 )
-                gaps_zh.append(f"{f.field} 声明了未知类别 {', '.join(unknown)}")
             if unmapped:
-                gaps_en.append(f"{f.field} holds {', '.join(unmapped)}, which no rule classifies")
-                gaps_zh.append(f"{f.field} 含有 {', '.join(unmapped)}，无分类规则")
+                gaps.add(
+                    f"{f.field} holds {', '.join(unmapped)}, which no rule classifies",
+                    f"{f.field} 含有 {', '.join(unmapped)}，无分类规则",
+                )
         if not personal:
             continue
-        target = Target(kind="dataset", id=f"{cls.datastore}.{cls.dataset}")
-        loc = ctx.loaded.dataset_loc(cls.datastore, cls.dataset)
         evidence = (
             Evidence(
                 summary=text("Label coverage", "标签覆盖率"),
                 facts=(
                     fact("personal_fields", len(personal)),
                     fact(
-                        "labelled_fields", len(personal) - len({g.split(" ")[0] for g in gaps_en})
+                        "labelled_fields", len(personal) - len({g.split(" ")[0] for g in gaps.en})
                     ),
                 ),
             ),
         )
-        if gaps_en:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=False,
-                    loc=loc,
-                    evidence=evidence,
-                    message=text(
-                        f"{cls.dataset}: " + "; ".join(gaps_en) + ".",
-                        f"{cls.dataset}：" + "；".join(gaps_zh) + "。",
-                    ),
-                )
+        out.append(
+            verdict(
+                Target(kind="dataset", id=f"{cls.datastore}.{cls.dataset}"),
+                ctx.loaded.dataset_loc(cls.datastore, cls.dataset),
+                failure=gaps.failure(f"{cls.dataset}: ", f"{cls.dataset}："),
+                success=text(
+                    f"{cls.dataset}: every personal-data field is "
+                    "labelled under PIPL, GDPR and CCPA.",
+                    f"{cls.dataset}：所有个人信息字段均已按三部法律标注。",
+                ),
+                evidence=evidence,
             )
-        else:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=True,
-                    loc=loc,
-                    evidence=evidence,
-                    message=text(
-                        f"{cls.dataset}: every personal-data field is "
-                        "labelled under PIPL, GDPR and CCPA.",
-                        f"{cls.dataset}：所有个人信息字段均已按三部法律标注。",
-                    ),
-                )
-            )
+        )
     return out

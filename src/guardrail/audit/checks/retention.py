@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guardrail.audit.checks.base import CheckContext, Outcome, fact, text
+from guardrail.audit.checks.base import CheckContext, Outcome, Problems, fact, text, verdict
 from guardrail.classify import entity_rule
 from guardrail.model.audit import Evidence, Target
 from guardrail.model.common import SourceLocation
@@ -43,78 +43,62 @@ def retention_defined_and_enforced(ctx: CheckContext) -> list[Outcome]:
                 if table
                 else ctx.loaded.datastore_loc(store.id)
             )
-            problems_en: list[str] = []
-            problems_zh: list[str] = []
+            problems = Problems()
             facts = [fact("personal_entities", ", ".join(entities) or "declared")]
             if rule is None:
-                problems_en.append("no retention period is defined")
-                problems_zh.append("未规定保存期限")
+                problems.add("no retention period is defined", "未规定保存期限")
             else:
                 facts.append(fact("period", str(rule.period)))
                 facts.append(fact("enforcement", rule.enforcement.mechanism))
                 if rule.enforcement.mechanism == "none":
-                    problems_en.append(
-                        f"the {rule.period} period is not enforced by any deletion job or TTL"
+                    problems.add(
+                        f"the {rule.period} period is not enforced by any deletion job or TTL",
+                        f"{rule.period} 的保存期限没有删除任务或 TTL 执行",
                     )
-                    problems_zh.append(f"{rule.period} 的保存期限没有删除任务或 TTL 执行")
                 if rule.minimum is not None and rule.period.approx < rule.minimum.approx:
-                    problems_en.append(
+                    problems.add(
                         f"the period {rule.period} is shorter than the "
-                        f"statutory minimum {rule.minimum}"
+                        f"statutory minimum {rule.minimum}",
+                        f"保存期限 {rule.period} 短于法定最短期限 {rule.minimum}",
                     )
-                    problems_zh.append(f"保存期限 {rule.period} 短于法定最短期限 {rule.minimum}")
                 if probe is not None:
                     facts.append(fact("rows_past_retention", probe.rows_past_retention))
                     facts.append(fact("cutoff", probe.cutoff.isoformat()))
                     if probe.rows_past_retention:
-                        problems_en.append(
+                        problems.add(
                             f"{probe.rows_past_retention} records are older "
                             f"than {rule.period} (before "
-                            f"{probe.cutoff.date().isoformat()})"
-                        )
-                        problems_zh.append(
+                            f"{probe.cutoff.date().isoformat()})",
                             f"{probe.rows_past_retention} 条记录超过 "
                             f"{rule.period}（早于 "
-                            f"{probe.cutoff.date().isoformat()}）"
+                            f"{probe.cutoff.date().isoformat()}）",
                         )
             name = table or store.id
-            if problems_en:
-                out.append(
-                    Outcome(
-                        target=target,
-                        passed=False,
-                        loc=loc,
-                        message=text(
-                            f"{name}: " + "; ".join(problems_en) + ".",
-                            f"{name}：" + "；".join(problems_zh) + "。",
-                        ),
-                        evidence=(
-                            Evidence(
-                                summary=text("Retention rule and probe", "保存期限规则与探测结果"),
-                                location=SourceLocation(datastore=store.id, table=table)
-                                if table
-                                else SourceLocation(datastore=store.id),
-                                facts=tuple(facts),
-                            ),
-                        ),
-                    )
+            note = (
+                ""
+                if probe is not None or table is None
+                else " (not probed: declare the dataset's timestamp_field)"
+            )
+            evidence = (
+                Evidence(
+                    summary=text("Retention rule and probe", "保存期限规则与探测结果"),
+                    location=SourceLocation(datastore=store.id, table=table)
+                    if table
+                    else SourceLocation(datastore=store.id),
+                    facts=tuple(facts),
+                ),
+            )
+            out.append(
+                verdict(
+                    target,
+                    loc,
+                    failure=problems.failure(f"{name}: ", f"{name}："),
+                    success=text(
+                        f"{name}: retention {rule.period if rule else ''} defined and enforced"
+                        f"{note}.",
+                        f"{name}：已规定并执行保存期限。",
+                    ),
+                    evidence=evidence if problems else (),
                 )
-            else:
-                note = (
-                    ""
-                    if probe is not None or table is None
-                    else " (not probed: declare the dataset's timestamp_field)"
-                )
-                out.append(
-                    Outcome(
-                        target=target,
-                        passed=True,
-                        loc=loc,
-                        message=text(
-                            f"{name}: retention {rule.period if rule else ''} defined and enforced"
-                            f"{note}.",
-                            f"{name}：已规定并执行保存期限。",
-                        ),
-                    )
-                )
+            )
     return out

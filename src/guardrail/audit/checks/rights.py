@@ -3,7 +3,7 @@ portable export (C21), request records (C42)."""
 
 from __future__ import annotations
 
-from guardrail.audit.checks.base import CheckContext, Outcome, fact, text
+from guardrail.audit.checks.base import CheckContext, Outcome, Problems, fact, text, verdict
 from guardrail.model.audit import Evidence, Target
 from guardrail.model.stack import Period
 
@@ -42,24 +42,23 @@ def dsar_process(ctx: CheckContext) -> list[Outcome]:
                 ),
             )
         ]
-    en: list[str] = []
-    zh: list[str] = []
+    problems = Problems()
     if len(dsr.channels) < MIN_CHANNELS:
-        en.append(f"only {len(dsr.channels)} request channel(s); offer at least {MIN_CHANNELS}")
-        zh.append(f"仅有 {len(dsr.channels)} 个请求渠道，应至少提供 {MIN_CHANNELS} 个")
+        problems.add(
+            f"only {len(dsr.channels)} request channel(s); offer at least {MIN_CHANNELS}",
+            f"仅有 {len(dsr.channels)} 个请求渠道，应至少提供 {MIN_CHANNELS} 个",
+        )
     if not dsr.identity_verification:
-        en.append("requests are not identity-verified")
-        zh.append("未对请求人进行身份核验")
+        problems.add("requests are not identity-verified", "未对请求人进行身份核验")
     for fw in _frameworks(ctx):
         days = dsr.sla_days.get(fw)
         if days is None:
-            en.append(f"no response target for {fw.upper()}")
-            zh.append(f"未设置 {fw.upper()} 的答复时限")
+            problems.add(f"no response target for {fw.upper()}", f"未设置 {fw.upper()} 的答复时限")
         elif days > SLA_LIMITS[fw]:
-            en.append(
-                f"the {fw.upper()} target of {days} days exceeds the legal {SLA_LIMITS[fw]} days"
+            problems.add(
+                f"the {fw.upper()} target of {days} days exceeds the legal {SLA_LIMITS[fw]} days",
+                f"{fw.upper()} 答复时限 {days} 天超过法定的 {SLA_LIMITS[fw]} 天",
             )
-            zh.append(f"{fw.upper()} 答复时限 {days} 天超过法定的 {SLA_LIMITS[fw]} 天")
     evidence = (
         Evidence(
             summary=text("DSR process", "个人权利请求流程"),
@@ -70,29 +69,16 @@ def dsar_process(ctx: CheckContext) -> list[Outcome]:
             ),
         ),
     )
-    if en:
-        return [
-            Outcome(
-                target=_TARGET,
-                passed=False,
-                loc=("dsr",),
-                evidence=evidence,
-                message=text(
-                    "Data-subject requests: " + "; ".join(en) + ".",
-                    "个人权利请求：" + "；".join(zh) + "。",
-                ),
-            )
-        ]
     return [
-        Outcome(
-            target=_TARGET,
-            passed=True,
-            loc=("dsr",),
-            evidence=evidence,
-            message=text(
+        verdict(
+            _TARGET,
+            ("dsr",),
+            failure=problems.failure("Data-subject requests: ", "个人权利请求："),
+            success=text(
                 "Requests have enough channels, identity verification and lawful response targets.",
                 "请求渠道充足、具备身份核验，答复时限符合法律要求。",
             ),
+            evidence=evidence,
         )
     ]
 
@@ -101,18 +87,16 @@ def account_cancellation(ctx: CheckContext) -> list[Outcome]:
     dsr = ctx.facts.stack.dsr
     ok = dsr is not None and dsr.account_cancellation
     return [
-        Outcome(
-            target=Target(kind="process", id="account_cancellation"),
-            passed=ok,
-            loc=("dsr",) if dsr else (),
-            message=text(
-                "Accounts can be cancelled in the service."
-                if ok
-                else "No in-service account cancellation is declared (dsr.account_cancellation).",
-                "可在服务内注销账户。"
-                if ok
-                else "未声明服务内账户注销功能（dsr.account_cancellation）。",
+        verdict(
+            Target(kind="process", id="account_cancellation"),
+            ("dsr",) if dsr else (),
+            failure=None
+            if ok
+            else text(
+                "No in-service account cancellation is declared (dsr.account_cancellation).",
+                "未声明服务内账户注销功能（dsr.account_cancellation）。",
             ),
+            success=text("Accounts can be cancelled in the service.", "可在服务内注销账户。"),
         )
     ]
 
@@ -122,17 +106,17 @@ def portable_export(ctx: CheckContext) -> list[Outcome]:
     fmt = (dsr.export_format or "").lower() if dsr else ""
     ok = fmt in MACHINE_READABLE
     return [
-        Outcome(
-            target=Target(kind="process", id="export"),
-            passed=ok,
-            loc=("dsr",) if dsr else (),
-            message=text(
-                f"Exports are provided as {fmt.upper()}."
-                if ok
-                else "No machine-readable export format is declared (dsr.export_format: JSON, CSV or XML).",
-                f"以 {fmt.upper()} 格式提供导出。"
-                if ok
-                else "未声明机器可读的导出格式（dsr.export_format：JSON、CSV 或 XML）。",
+        verdict(
+            Target(kind="process", id="export"),
+            ("dsr",) if dsr else (),
+            failure=None
+            if ok
+            else text(
+                "No machine-readable export format is declared (dsr.export_format: JSON, CSV or XML).",
+                "未声明机器可读的导出格式（dsr.export_format：JSON、CSV 或 XML）。",
+            ),
+            success=text(
+                f"Exports are provided as {fmt.upper()}.", f"以 {fmt.upper()} 格式提供导出。"
             ),
         )
     ]
@@ -143,18 +127,16 @@ def dsar_records_retained(ctx: CheckContext) -> list[Outcome]:
     kept: Period | None = dsr.records_retained if dsr else None
     ok = kept is not None and kept.years * 12 + kept.months + kept.days // 30 >= RECORDS_MONTHS
     return [
-        Outcome(
-            target=Target(kind="process", id="dsr_records"),
-            passed=ok,
-            loc=("dsr",) if dsr else (),
-            message=text(
-                f"Request records are kept {kept}."
-                if ok
-                else f"Request records are kept {kept or 'for no declared period'}; keep them at least "
+        verdict(
+            Target(kind="process", id="dsr_records"),
+            ("dsr",) if dsr else (),
+            failure=None
+            if ok
+            else text(
+                f"Request records are kept {kept or 'for no declared period'}; keep them at least "
                 f"{RECORDS_MONTHS} months.",
-                f"请求记录保存 {kept}。"
-                if ok
-                else f"请求记录保存期限为 {kept or '未声明'}，应至少保存 {RECORDS_MONTHS} 个月。",
+                f"请求记录保存期限为 {kept or '未声明'}，应至少保存 {RECORDS_MONTHS} 个月。",
             ),
+            success=text(f"Request records are kept {kept}.", f"请求记录保存 {kept}。"),
         )
     ]

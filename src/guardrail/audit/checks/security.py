@@ -3,7 +3,7 @@ localisation (C43)."""
 
 from __future__ import annotations
 
-from guardrail.audit.checks.base import CheckContext, Outcome, fact, text
+from guardrail.audit.checks.base import CheckContext, Outcome, Problems, fact, text, verdict
 from guardrail.model.audit import Evidence, Target
 from guardrail.model.common import SourceLocation
 from guardrail.model.privacy import Release
@@ -39,32 +39,22 @@ def tls_endpoints(ctx: CheckContext) -> list[Outcome]:
         if not system.public_endpoints:
             continue
         plain = [e for e in system.public_endpoints if not e.lower().startswith("https://")]
-        target = Target(kind="system", id=system.id)
-        loc = ("systems", i, "public_endpoints")
-        if plain:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=False,
-                    loc=loc,
-                    message=text(
-                        f"{system.name}: endpoint(s) without TLS: {', '.join(plain)}.",
-                        f"{system.name}：以下端点未使用 TLS：{', '.join(plain)}。",
-                    ),
+        out.append(
+            verdict(
+                Target(kind="system", id=system.id),
+                ("systems", i, "public_endpoints"),
+                failure=text(
+                    f"{system.name}: endpoint(s) without TLS: {', '.join(plain)}.",
+                    f"{system.name}：以下端点未使用 TLS：{', '.join(plain)}。",
                 )
+                if plain
+                else None,
+                success=text(
+                    f"{system.name}: every endpoint is served over HTTPS.",
+                    f"{system.name}：所有端点均通过 HTTPS 提供。",
+                ),
             )
-        else:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=True,
-                    loc=loc,
-                    message=text(
-                        f"{system.name}: every endpoint is served over HTTPS.",
-                        f"{system.name}：所有端点均通过 HTTPS 提供。",
-                    ),
-                )
-            )
+        )
     return out
 
 
@@ -87,46 +77,37 @@ def analytics_pseudonymised(ctx: CheckContext) -> list[Outcome]:
                     if e in DIRECT_IDENTIFIERS and not _protected(ds.fields, f.field)
                 }
             )
-            target = Target(kind="dataset", id=f"{store.id}.{ds.name}")
-            loc = ("datastores", si, "datasets", di)
-            if direct:
-                out.append(
-                    Outcome(
-                        target=target,
-                        passed=False,
-                        loc=loc,
-                        evidence=(
-                            Evidence(
-                                summary=text(
-                                    "Direct identifiers in a non-production dataset",
-                                    "非生产数据集中的直接标识符",
-                                ),
-                                location=SourceLocation(datastore=store.id, table=ds.name),
-                                facts=(
-                                    fact("environment", ds.environment),
-                                    fact("direct_identifiers", ", ".join(direct)),
-                                ),
-                            ),
-                        ),
-                        message=text(
-                            f"{ds.name} ({ds.environment}) holds direct identifiers in "
-                            f"plaintext: {', '.join(direct)}.",
-                            f"{ds.name}（{ds.environment}）含明文直接标识符：{', '.join(direct)}。",
-                        ),
+            evidence = (
+                Evidence(
+                    summary=text(
+                        "Direct identifiers in a non-production dataset",
+                        "非生产数据集中的直接标识符",
+                    ),
+                    location=SourceLocation(datastore=store.id, table=ds.name),
+                    facts=(
+                        fact("environment", ds.environment),
+                        fact("direct_identifiers", ", ".join(direct)),
+                    ),
+                ),
+            )
+            out.append(
+                verdict(
+                    Target(kind="dataset", id=f"{store.id}.{ds.name}"),
+                    ("datastores", si, "datasets", di),
+                    failure=text(
+                        f"{ds.name} ({ds.environment}) holds direct identifiers in "
+                        f"plaintext: {', '.join(direct)}.",
+                        f"{ds.name}（{ds.environment}）含明文直接标识符：{', '.join(direct)}。",
                     )
+                    if direct
+                    else None,
+                    success=text(
+                        f"{ds.name} ({ds.environment}) holds no plaintext direct identifiers.",
+                        f"{ds.name}（{ds.environment}）不含明文直接标识符。",
+                    ),
+                    evidence=evidence if direct else (),
                 )
-            else:
-                out.append(
-                    Outcome(
-                        target=target,
-                        passed=True,
-                        loc=loc,
-                        message=text(
-                            f"{ds.name} ({ds.environment}) holds no plaintext direct identifiers.",
-                            f"{ds.name}（{ds.environment}）不含明文直接标识符。",
-                        ),
-                    )
-                )
+            )
     releases = {r.id: r for r in ctx.facts.dp_releases}
     for i, flow in enumerate(stack.flows):
         anon = flow.anonymised
@@ -155,20 +136,19 @@ def _anonymised(
                 "或按个人信息处理该数据流。",
             ),
         )
-    problems_en: list[str] = []
-    problems_zh: list[str] = []
+    problems = Problems()
     found = []
     if not anon.releases:
-        problems_en.append("it cites no release")
-        problems_zh.append("未引用任何发布记录")
+        problems.add("it cites no release", "未引用任何发布记录")
     for rid in anon.releases:
         r = releases.get(rid)
         if r is None or (anon.dataset is not None and r.dataset != anon.dataset):
-            problems_en.append(f"release {rid} is not in the ledger")
-            problems_zh.append(f"账本中没有发布记录 {rid}")
+            problems.add(f"release {rid} is not in the ledger", f"账本中没有发布记录 {rid}")
         elif anon.max_epsilon is not None and r.epsilon > anon.max_epsilon:
-            problems_en.append(f"release {rid} spent ε = {r.epsilon:.3g} > {anon.max_epsilon}")
-            problems_zh.append(f"发布记录 {rid} 的 ε = {r.epsilon:.3g} 超过 {anon.max_epsilon}")
+            problems.add(
+                f"release {rid} spent ε = {r.epsilon:.3g} > {anon.max_epsilon}",
+                f"发布记录 {rid} 的 ε = {r.epsilon:.3g} 超过 {anon.max_epsilon}",
+            )
         else:
             found.append(r)
     evidence = tuple(
@@ -186,27 +166,18 @@ def _anonymised(
         )
         for r in found
     )
-    if problems_en:
-        return Outcome(
-            target=target,
-            passed=False,
-            loc=loc,
-            evidence=evidence,
-            message=text(
-                f"Flow '{flow_id}' is declared anonymised but " + "; ".join(problems_en) + ".",
-                f"数据流“{flow_id}”声明已匿名化，但" + "；".join(problems_zh) + "。",
-            ),
-        )
     eps = ", ".join(f"ε={r.epsilon:.3g}, δ={r.delta:.0e}" for r in found)
-    return Outcome(
-        target=target,
-        passed=True,
-        loc=loc,
-        evidence=evidence,
-        message=text(
+    return verdict(
+        target,
+        loc,
+        failure=problems.failure(
+            f"Flow '{flow_id}' is declared anonymised but ", f"数据流“{flow_id}”声明已匿名化，但"
+        ),
+        success=text(
             f"Flow '{flow_id}' carries only differentially private aggregates ({eps}).",
             f"数据流“{flow_id}”仅传输差分隐私聚合结果（{eps}）。",
         ),
+        evidence=evidence,
     )
 
 
@@ -232,33 +203,23 @@ def display_masking(ctx: CheckContext) -> list[Outcome]:
                 p.masked_in_display or p.field_encrypted or p.tokenized or p.hashed
             ):
                 unmasked.append(f.field)
-        target = Target(kind="dataset", id=f"{cls.datastore}.{cls.dataset}")
-        loc = ctx.loaded.dataset_loc(cls.datastore, cls.dataset)
-        if unmasked:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=False,
-                    loc=loc,
-                    message=text(
-                        f"{cls.dataset}: sensitive fields shown without a display mask: "
-                        f"{', '.join(unmasked)}.",
-                        f"{cls.dataset}：以下敏感字段展示时未脱敏：{'、'.join(unmasked)}。",
-                    ),
+        out.append(
+            verdict(
+                Target(kind="dataset", id=f"{cls.datastore}.{cls.dataset}"),
+                ctx.loaded.dataset_loc(cls.datastore, cls.dataset),
+                failure=text(
+                    f"{cls.dataset}: sensitive fields shown without a display mask: "
+                    f"{', '.join(unmasked)}.",
+                    f"{cls.dataset}：以下敏感字段展示时未脱敏：{'、'.join(unmasked)}。",
                 )
+                if unmasked
+                else None,
+                success=text(
+                    f"{cls.dataset}: every sensitive field is masked or stored as a token.",
+                    f"{cls.dataset}：所有敏感字段均已脱敏或以令牌存储。",
+                ),
             )
-        else:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=True,
-                    loc=loc,
-                    message=text(
-                        f"{cls.dataset}: every sensitive field is masked or stored as a token.",
-                        f"{cls.dataset}：所有敏感字段均已脱敏或以令牌存储。",
-                    ),
-                )
-            )
+        )
     return out
 
 
@@ -294,33 +255,24 @@ def data_localisation(ctx: CheckContext) -> list[Outcome]:
             and "pipl" not in frameworks_for_region(store.backups.region)
         ):
             abroad.append(f"backed up in {store.backups.region}")
-        target = Target(kind="datastore", id=store.id)
         reason = "a CII operator" if org.cii_operator else "a processor of important data"
-        if abroad:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=False,
-                    loc=("datastores", i),
-                    message=text(
-                        f"{store.id} holds PRC personal information but is {' and '.join(abroad)}; as "
-                        f"{reason} the organisation must store it in China (PIPL Art. 40).",
-                        f"{store.id} 存有境内个人信息，但{'、'.join(abroad)}；作为"
-                        f"{'关键信息基础设施运营者' if org.cii_operator else '重要数据处理者'}，"
-                        "应当在境内存储（第四十条）。",
-                    ),
+        out.append(
+            verdict(
+                Target(kind="datastore", id=store.id),
+                ("datastores", i),
+                failure=text(
+                    f"{store.id} holds PRC personal information but is {' and '.join(abroad)}; as "
+                    f"{reason} the organisation must store it in China (PIPL Art. 40).",
+                    f"{store.id} 存有境内个人信息，但{'、'.join(abroad)}；作为"
+                    f"{'关键信息基础设施运营者' if org.cii_operator else '重要数据处理者'}，"
+                    "应当在境内存储（第四十条）。",
                 )
+                if abroad
+                else None,
+                success=text(
+                    f"{store.id} and its backups stay in mainland China.",
+                    f"{store.id} 及其备份存储于中国境内。",
+                ),
             )
-        else:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=True,
-                    loc=("datastores", i),
-                    message=text(
-                        f"{store.id} and its backups stay in mainland China.",
-                        f"{store.id} 及其备份存储于中国境内。",
-                    ),
-                )
-            )
+        )
     return out

@@ -3,7 +3,7 @@ minimisation (C23), recipients (C25)."""
 
 from __future__ import annotations
 
-from guardrail.audit.checks.base import CheckContext, Outcome, fact, text
+from guardrail.audit.checks.base import CheckContext, Outcome, Problems, fact, text, verdict
 from guardrail.audit.checks.transfers import outbound_flows
 from guardrail.audit.inventory import build_inventory
 from guardrail.model.audit import Evidence, Target
@@ -215,29 +215,15 @@ def opt_out_links(ctx: CheckContext) -> list[Outcome]:
     declared = {item for n in stack.notices for item in n.items}
     missing = [k for k in needs if k not in declared]
     target = Target(kind="notice", id=stack.notices[0].id if stack.notices else "(none)")
-    loc: tuple[str | int, ...] = ("notices", 0, "items") if stack.notices else ()
-    if missing:
-        return [
-            Outcome(
-                target=target,
-                passed=False,
-                loc=loc,
-                message=text(
-                    "Missing on the homepage: "
-                    + "; ".join(f"{_ITEM_NAMES[m].en} — {needs[m].en}" for m in missing)
-                    + ".",
-                    "首页缺少："
-                    + "；".join(f"{_ITEM_NAMES[m].zh}——{needs[m].zh}" for m in missing)
-                    + "。",
-                ),
-            )
-        ]
+    problems = Problems()
+    for m in missing:
+        problems.add(f"{_ITEM_NAMES[m].en} — {needs[m].en}", f"{_ITEM_NAMES[m].zh}——{needs[m].zh}")
     return [
-        Outcome(
-            target=target,
-            passed=True,
-            loc=loc,
-            message=text("The required opt-out links are offered.", "已提供所需的退出链接。"),
+        verdict(
+            target,
+            ("notices", 0, "items") if stack.notices else (),
+            failure=problems.failure("Missing on the homepage: ", "首页缺少："),
+            success=text("The required opt-out links are offered.", "已提供所需的退出链接。"),
         )
     ]
 
@@ -290,31 +276,22 @@ def data_minimisation(ctx: CheckContext) -> list[Outcome]:
                 if not any(c == a or c.startswith(a + ".") for a in allowed)
             }
         )
-        if uncovered:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=False,
-                    loc=loc,
-                    message=text(
-                        f"{cls.dataset}: no purpose of {', '.join(used)} needs "
-                        f"{', '.join(uncovered)}.",
-                        f"{cls.dataset}：目的 {', '.join(used)} 均不需要 {'、'.join(uncovered)}。",
-                    ),
+        out.append(
+            verdict(
+                target,
+                loc,
+                failure=text(
+                    f"{cls.dataset}: no purpose of {', '.join(used)} needs {', '.join(uncovered)}.",
+                    f"{cls.dataset}：目的 {', '.join(used)} 均不需要 {'、'.join(uncovered)}。",
                 )
+                if uncovered
+                else None,
+                success=text(
+                    f"{cls.dataset}: every field is needed by one of its purposes.",
+                    f"{cls.dataset}：每个字段均为其目的所需。",
+                ),
             )
-        else:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=True,
-                    loc=loc,
-                    message=text(
-                        f"{cls.dataset}: every field is needed by one of its purposes.",
-                        f"{cls.dataset}：每个字段均为其目的所需。",
-                    ),
-                )
-            )
+        )
     return out
 
 
@@ -327,47 +304,33 @@ def recipients_disclosed(ctx: CheckContext) -> list[Outcome]:
         proc = processors.get(flow.destination)
         if proc is None:
             continue
-        problems_en: list[str] = []
-        problems_zh: list[str] = []
+        problems = Problems()
         if "recipients" not in declared:
-            problems_en.append("the notice does not list recipients")
-            problems_zh.append("隐私政策未列明接收方")
+            problems.add("the notice does not list recipients", "隐私政策未列明接收方")
         if ctx.applies("ccpa"):
             role = proc.roles.ccpa
             if role is None:
-                problems_en.append(
-                    f"{proc.name} has no CCPA role (service provider, contractor or third party)"
+                problems.add(
+                    f"{proc.name} has no CCPA role (service provider, contractor or third party)",
+                    f"{proc.name} 未标明 CCPA 角色",
                 )
-                problems_zh.append(f"{proc.name} 未标明 CCPA 角色")
             elif role is CcpaRole.THIRD_PARTY and flow.kind not in ("sale", "share"):
-                problems_en.append(
+                problems.add(
                     f"data goes to a third party ({proc.name}) but the flow is "
-                    f"classified '{flow.kind}', not sale or share"
+                    f"classified '{flow.kind}', not sale or share",
+                    f"数据提供给第三方（{proc.name}），但数据流未标明为出售或共享",
                 )
-                problems_zh.append(f"数据提供给第三方（{proc.name}），但数据流未标明为出售或共享")
-        target = Target(kind="flow", id=flow.id)
-        if problems_en:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=False,
-                    loc=("flows", i),
-                    message=text(
-                        f"Flow '{flow.id}' to {proc.name}: " + "; ".join(problems_en) + ".",
-                        f"数据流“{flow.id}”（至 {proc.name}）：" + "；".join(problems_zh) + "。",
-                    ),
-                )
+        out.append(
+            verdict(
+                Target(kind="flow", id=flow.id),
+                ("flows", i),
+                failure=problems.failure(
+                    f"Flow '{flow.id}' to {proc.name}: ", f"数据流“{flow.id}”（至 {proc.name}）："
+                ),
+                success=text(
+                    f"Flow '{flow.id}' to {proc.name} is disclosed and classified.",
+                    f"数据流“{flow.id}”（至 {proc.name}）已公开并分类。",
+                ),
             )
-        else:
-            out.append(
-                Outcome(
-                    target=target,
-                    passed=True,
-                    loc=("flows", i),
-                    message=text(
-                        f"Flow '{flow.id}' to {proc.name} is disclosed and classified.",
-                        f"数据流“{flow.id}”（至 {proc.name}）已公开并分类。",
-                    ),
-                )
-            )
+        )
     return out
