@@ -7,12 +7,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import ClassVar, Literal, Protocol, runtime_checkable
 
+from guardrail.errors import ConnectorError
 from guardrail.model.data import TableInfo, TableSample
 
 __all__ = [
     "Connector",
+    "NoSqlProbes",
     "SampleStrategy",
     "SamplingPlan",
     "SourceSpec",
@@ -118,3 +120,30 @@ class Connector(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class NoSqlProbes:
+    """The SQL-only probes of :class:`Connector`, refused with a hint, for a source that is
+    not a SQL database. ``_kind`` names the source in messages (``files``, ``Redis``)."""
+
+    _kind: ClassVar[str]
+    _retention_hint: ClassVar[str]
+
+    def column_values(
+        self,
+        table: str,
+        column: str,
+        *,
+        where: Mapping[str, str | int | bool] | None = None,
+        not_null: Sequence[str] = (),
+    ) -> Iterator[str]:
+        raise ConnectorError(
+            f"processing sets are read from SQL tables, not {self._kind} ({table})",
+            hint="point the processing set at a SQL datastore",
+        )
+
+    def count_older_than(self, table: TableInfo, column: str, cutoff: datetime) -> int:
+        raise ConnectorError(
+            f"retention probes are not supported on {self._kind} ({table.name})",
+            hint=self._retention_hint,
+        )

@@ -11,12 +11,11 @@ import glob
 import gzip
 import io
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from guardrail.connectors.base import SampleStrategy, SourceSpec, TextChunk
+from guardrail.connectors.base import NoSqlProbes, SampleStrategy, SourceSpec, TextChunk
 from guardrail.errors import ConnectorError, InputError
 from guardrail.model.data import ColumnInfo, ColumnSample, TableInfo, TableSample
 
@@ -40,8 +39,11 @@ def file_kind(path: Path) -> str:
     return "text"
 
 
-class FileConnector:
+class FileConnector(NoSqlProbes):
     """Files matched by a path or glob."""
+
+    _kind = "files"
+    _retention_hint = "declare the dataset's retention enforcement instead"
 
     def __init__(self, spec: SourceSpec) -> None:
         raw = spec.url
@@ -198,25 +200,6 @@ class FileConnector:
             data = {n: [_cell(r.get(n)) for r in records] for n in names}
         columns = tuple(ColumnSample(name=n, values=v) for n, v in data.items())
         return TableSample(table=table.name, columns=columns, row_count=table.row_count)
-
-    def column_values(
-        self,
-        table: str,
-        column: str,
-        *,
-        where: Mapping[str, str | int | bool] | None = None,
-        not_null: Sequence[str] = (),
-    ) -> Iterator[str]:
-        raise ConnectorError(
-            f"processing sets are read from SQL tables, not files ({table})",
-            hint="point the processing set at a SQL datastore",
-        )
-
-    def count_older_than(self, table: TableInfo, column: str, cutoff: datetime) -> int:
-        raise ConnectorError(
-            f"retention probes are not supported on files ({table.name})",
-            hint="declare the dataset's retention enforcement instead",
-        )
 
     def close(self) -> None:
         return None

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from guardrail.connectors.base import SampleStrategy, SourceSpec, TextChunk
+from guardrail.connectors.base import NoSqlProbes, SampleStrategy, SourceSpec, TextChunk
 from guardrail.errors import ConnectorError
 from guardrail.model.data import ColumnInfo, ColumnSample, TableInfo, TableSample
 from guardrail.plugins import install_hint
@@ -71,8 +70,11 @@ def _text(raw: Any) -> str | None:
     return str(raw)
 
 
-class RedisConnector:
+class RedisConnector(NoSqlProbes):
     """A Redis database, read with read-only commands."""
+
+    _kind = "Redis"
+    _retention_hint = "give the keys a TTL (EXPIRE) and declare it as the retention enforcement"
 
     def __init__(
         self, spec: SourceSpec, *, max_keys: int = MAX_KEYS, timeout_s: float = 10.0
@@ -235,25 +237,6 @@ class RedisConnector:
         )
         return TableSample(
             table=table.name, columns=columns, row_count=table.row_count, strategy=strategy
-        )
-
-    def column_values(
-        self,
-        table: str,
-        column: str,
-        *,
-        where: Mapping[str, str | int | bool] | None = None,
-        not_null: Sequence[str] = (),
-    ) -> Iterator[str]:
-        raise ConnectorError(
-            f"processing sets are read from SQL tables, not Redis ({table})",
-            hint="point the processing set at a SQL datastore",
-        )
-
-    def count_older_than(self, table: TableInfo, column: str, cutoff: datetime) -> int:
-        raise ConnectorError(
-            f"retention probes are not supported on Redis ({table.name})",
-            hint="give the keys a TTL (EXPIRE) and declare it as the retention enforcement",
         )
 
     def texts(self) -> Iterator[TextChunk]:
