@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,15 @@ from tests.protect.conftest import AT, make_csv, make_sqlite, row
 
 from guardrail.crypto import Keyring
 from guardrail.errors import ConfigError, CryptoError
-from guardrail.protect import KeyAccess, load_policy, protect, reveal, verify_audit_log
+from guardrail.model.protect import ProtectPolicy
+from guardrail.protect import (
+    KeyAccess,
+    RevealResult,
+    load_policy,
+    protect,
+    reveal,
+    verify_audit_log,
+)
 
 
 @pytest.fixture
@@ -24,15 +34,38 @@ def _access(workdir: Path, keyring: Keyring, reason: str = "DSAR #7") -> KeyAcce
     return KeyAccess(keyring, actor="alice", reason=reason, audit_log=workdir / "audit.jsonl")
 
 
-def test_reveal_rows_and_audit(workdir: Path, keyring: Keyring, protected: Path) -> None:
-    policy = load_policy(workdir / "protect.yaml")
-    res = reveal(
-        str(protected),
+def _reveal(
+    source: Path,
+    policy: ProtectPolicy,
+    access: KeyAccess,
+    *columns: str,
+    rows: Sequence[str] = (),
+    limit: int = 10,
+    at: datetime | None = None,
+) -> RevealResult:
+    """``reveal`` on the ``customers`` table of ``source``."""
+    return reveal(
+        str(source),
         policy,
         table="customers",
-        columns=["id_number", "phone", "email"],
+        columns=list(columns),
+        access=access,
+        rows=rows,
+        limit=limit,
+        at=at,
+    )
+
+
+def test_reveal_rows_and_audit(workdir: Path, keyring: Keyring, protected: Path) -> None:
+    policy = load_policy(workdir / "protect.yaml")
+    res = _reveal(
+        protected,
+        policy,
+        _access(workdir, keyring),
+        "id_number",
+        "phone",
+        "email",
         rows=["3", "7", "9"],
-        access=_access(workdir, keyring),
         at=AT,
     )
     assert res.rows == ("3", "7", "9") and res.failed == 0
@@ -54,13 +87,8 @@ def test_reveal_rows_and_audit(workdir: Path, keyring: Keyring, protected: Path)
     for value in (row(3)[3], row(3)[2], row(3)[4]):
         assert str(value) not in lines[0]
     # limit form, then the chain has two records
-    res2 = reveal(
-        str(protected),
-        policy,
-        table="customers",
-        columns=["id_number"],
-        limit=2,
-        access=_access(workdir, keyring, "audit sample"),
+    res2 = _reveal(
+        protected, policy, _access(workdir, keyring, "audit sample"), "id_number", limit=2
     )
     assert res2.rows == ("1", "2")
     assert verify_audit_log(workdir / "audit.jsonl") == 2
@@ -70,14 +98,7 @@ def test_reveal_rows_and_audit(workdir: Path, keyring: Keyring, protected: Path)
 def test_tampering_is_detected(workdir: Path, keyring: Keyring, protected: Path) -> None:
     policy = load_policy(workdir / "protect.yaml")
     for reason in ("a", "b", "c"):
-        reveal(
-            str(protected),
-            policy,
-            table="customers",
-            columns=["id_number"],
-            limit=1,
-            access=_access(workdir, keyring, reason),
-        )
+        _reveal(protected, policy, _access(workdir, keyring, reason), "id_number", limit=1)
     log = workdir / "audit.jsonl"
     lines = log.read_text().splitlines()
     log.write_text("\n".join([lines[0], lines[2]]) + "\n")  # a record removed
@@ -88,14 +109,7 @@ def test_tampering_is_detected(workdir: Path, keyring: Keyring, protected: Path)
         verify_audit_log(log)
     log.write_text(lines[0] + "\n{not json")
     with pytest.raises(ConfigError, match="corrupt at its end"):
-        reveal(
-            str(protected),
-            policy,
-            table="customers",
-            columns=["id_number"],
-            limit=1,
-            access=_access(workdir, keyring),
-        )
+        _reveal(protected, policy, _access(workdir, keyring), "id_number", limit=1)
 
 
 def test_irreversible_and_unknown_columns(workdir: Path, keyring: Keyring, protected: Path) -> None:
@@ -106,13 +120,7 @@ def test_irreversible_and_unknown_columns(workdir: Path, keyring: Keyring, prote
         ("city", ConfigError, "not in the policy"),
     ]:
         with pytest.raises(err, match=msg):
-            reveal(
-                str(protected),
-                policy,
-                table="customers",
-                columns=[col],
-                access=_access(workdir, keyring),
-            )
+            _reveal(protected, policy, _access(workdir, keyring), col)
     assert not (workdir / "audit.jsonl").exists()  # nothing was revealed, nothing recorded
 
 
@@ -125,13 +133,12 @@ def test_access_needs_actor_and_reason(keyring: Keyring, tmp_path: Path) -> None
 
 
 def test_wrong_keyring_reveals_nothing(workdir: Path, keyring: Keyring, protected: Path) -> None:
-    res = reveal(
-        str(protected),
+    res = _reveal(
+        protected,
         load_policy(workdir / "protect.yaml"),
-        table="customers",
-        columns=["id_number"],
+        _access(workdir, Keyring.generate()),
+        "id_number",
         limit=3,
-        access=_access(workdir, Keyring.generate()),
     )
     assert res.failed == 3 and [v["id_number"] for v in res.values] == [None, None, None]
 
@@ -140,31 +147,10 @@ def test_fpe_reveal_needs_the_state(workdir: Path, keyring: Keyring) -> None:
     path = make_csv(workdir / "customers.csv", 10)
     policy = load_policy(workdir / "protect.yaml")
     protect(str(path), policy, keyring=keyring)
-    res = reveal(
-        str(path),
-        policy,
-        table="customers",
-        columns=["phone"],
-        rows=["2"],
-        access=_access(workdir, keyring),
-    )
+    res = _reveal(path, policy, _access(workdir, keyring), "phone", rows=["2"])
     assert res.values[0]["phone"] == row(2)[2]
     (workdir / "customers.csv.guardrail-protect.json").unlink()
     with pytest.raises(ConfigError, match="no record of the key"):
-        reveal(
-            str(path),
-            policy,
-            table="customers",
-            columns=["phone"],
-            rows=["2"],
-            access=_access(workdir, keyring),
-        )
+        _reveal(path, policy, _access(workdir, keyring), "phone", rows=["2"])
     with pytest.raises(ConfigError, match="not a row number"):
-        reveal(
-            str(path),
-            policy,
-            table="customers",
-            columns=["id_number"],
-            rows=["x"],
-            access=_access(workdir, keyring),
-        )
+        _reveal(path, policy, _access(workdir, keyring), "id_number", rows=["x"])
