@@ -61,3 +61,37 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
     return str(v)
+
+
+# -- the DP benchmarks' query (bench_dp.py, bench_spark_dp.py) ---------------------------------
+
+#: Privacy parameters and the anchors' bounds: ≤ K provinces per user, ≤ M orders per user and
+#: province, amounts clamped to [0, UPPER].
+DP_EPSILON, DP_DELTA = 1.0, 1e-6
+DP_K, DP_M, DP_UPPER = 3, 10, 500.0
+
+
+def dp_spec(bounds: bool, provinces: int) -> Any:
+    """DP ``COUNT(*)`` and ``SUM(amount)`` per province (public keys ``0..provinces-1``).
+
+    ``bounds=False`` lets guardrail choose the bounds; ``bounds=True`` uses K, M and UPPER.
+    """
+    from guardrail.privacy.spec import parse_spec
+
+    keys = ", ".join(str(i) for i in range(provinces))
+    text = f"""
+dataset: bench
+user_column: user_id
+group_by: [province]
+partitions: {{public: [{keys}]}}
+epsilon: {DP_EPSILON}
+delta: {DP_DELTA}
+budget: {{epsilon: 1000000, delta: 1.0e-3}}
+aggregates:
+  - {{name: orders, kind: count}}
+  - {{name: revenue, kind: sum, column: amount}}
+"""
+    if bounds:
+        clamp = f"clamp: {{amount: [0, {DP_UPPER}]}}"
+        text += f"bounds: {{max_partitions: {DP_K}, max_rows_per_partition: {DP_M}, {clamp}}}\n"
+    return parse_spec(text)

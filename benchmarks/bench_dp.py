@@ -46,12 +46,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import REPO, machine, report
+from _common import DP_DELTA, DP_EPSILON, DP_K, DP_M, DP_UPPER, REPO, dp_spec, machine, report
 from bench_dp_data import PROVINCES, describe, load, parquet_path
 
-EPSILON, DELTA = 1.0, 1e-6
+EPSILON, DELTA = DP_EPSILON, DP_DELTA
 RHO = 0.02436  # (ε=1, δ=1e-6) as zCDP, as in the research report
-K, M, UPPER = 3, 10, 500.0
+K, M, UPPER = DP_K, DP_M, DP_UPPER
 OPENDP_PYTHON = Path.home() / ".cache" / "guardrail-bench" / "venv-opendp" / "bin" / "python"
 
 Result = tuple[float, np.ndarray, np.ndarray]  # seconds, counts, sums
@@ -67,24 +67,7 @@ def _timed(fn: Callable[[], tuple[np.ndarray, np.ndarray]]) -> Result:
 
 
 def _spec(bounds: bool) -> Any:
-    from guardrail.privacy.spec import parse_spec
-
-    keys = ", ".join(str(i) for i in range(PROVINCES))
-    text = f"""
-dataset: bench
-user_column: user_id
-group_by: [province]
-partitions: {{public: [{keys}]}}
-epsilon: {EPSILON}
-delta: {DELTA}
-budget: {{epsilon: 1000000, delta: 1.0e-3}}
-aggregates:
-  - {{name: orders, kind: count}}
-  - {{name: revenue, kind: sum, column: amount}}
-"""
-    if bounds:
-        text += f"bounds: {{max_partitions: {K}, max_rows_per_partition: {M}, clamp: {{amount: [0, {UPPER}]}}}}\n"
-    return parse_spec(text)
+    return dp_spec(bounds, PROVINCES)
 
 
 def guardrail_run(data: dict[str, np.ndarray], ledger: Any, bounds: bool) -> Result:

@@ -38,33 +38,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import machine, report
+from _common import DP_K, DP_M, dp_spec, machine, report
 from bench_dp_data import PROVINCES, load, parquet_path
 
-EPSILON, DELTA = 1.0, 1e-6
-K, M, UPPER = 3, 10, 500.0
 TUMULT_RECORDED = 206.8  # s, research report §1.1 (Tumult Analytics 0.21, local[2], 8 GB)
 
 
 def spec(bounds: bool) -> Any:
-    from guardrail.privacy.spec import parse_spec
-
-    keys = ", ".join(str(i) for i in range(PROVINCES))
-    text = f"""
-dataset: bench
-user_column: user_id
-group_by: [province]
-partitions: {{public: [{keys}]}}
-epsilon: {EPSILON}
-delta: {DELTA}
-budget: {{epsilon: 1000000, delta: 1.0e-3}}
-aggregates:
-  - {{name: orders, kind: count}}
-  - {{name: revenue, kind: sum, column: amount}}
-"""
-    if bounds:
-        text += f"bounds: {{max_partitions: {K}, max_rows_per_partition: {M}, clamp: {{amount: [0, {UPPER}]}}}}\n"
-    return parse_spec(text)
+    return dp_spec(bounds, PROVINCES)
 
 
 def median_time(fn: Any, repeat: int) -> tuple[float, Any]:
@@ -188,7 +169,7 @@ def main() -> None:
                 )
             with tempfile.TemporaryDirectory() as tmp:
                 ledger = Ledger(f"sqlite:///{Path(tmp) / 'ledger.db'}")
-                for bounds, label in ((False, "automatic bounds"), (True, f"K={K} M={M}")):
+                for bounds, label in ((False, "automatic bounds"), (True, f"K={DP_K} M={DP_M}")):
                     row = measure(spec(bounds), frame, path, df, ledger, args)
                     truth = np.bincount(data["province"], minlength=PROVINCES).astype(float)
                     c, _ = values(row.pop("release"))
