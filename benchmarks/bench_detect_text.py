@@ -190,7 +190,14 @@ def main() -> None:
             }
         )
         if lang == "zh":
-            w, c, deep = timed(lambda texts=texts: run_guardrail(scanner, texts, "zh"))
+            # Warm-up first: jieba loads its dictionary (about a second) on the first call.
+            run_guardrail(scanner, texts[:20], "zh")
+            deep_runs = [
+                timed(lambda texts=texts: run_guardrail(scanner, texts, "zh"))
+                for _ in range(args.repeat)
+            ]
+            w, c = min(r[0] for r in deep_runs), min(r[1] for r in deep_runs)
+            deep = deep_runs[-1][2]
             deep_scores = score_spans(gold, deep, gold_map=GOLD_MAP["zh"], pred_map=PRED_MAP)
             speed_rows.append(
                 {
