@@ -19,15 +19,18 @@ import json
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from guardrail.detect.cells import Evidence, preview
+from guardrail.detect.cells import Analysis, Evidence, preview
 from guardrail.detect.columns import classify_evidence, column_state, hinted_entities, load_hints
 from guardrail.detect.scanner import Language, Scanner
 from guardrail.errors import InputError
 from guardrail.model.data import ColumnSample, TableSample
 from guardrail.model.detection import ColumnReport
 from guardrail.model.scan import Finding
+
+if TYPE_CHECKING:
+    from guardrail.detect.tables import ArrayScan
 
 __all__ = ["BATCH_CHARS", "BATCH_ROWS", "MAX_LINE", "file_kind", "scan_file", "scan_sample"]
 
@@ -276,6 +279,39 @@ def _parquet_batches(
         ) from None
 
 
+def _cell_findings(
+    scan: ArrayScan,
+    an: Analysis,
+    threshold: float,
+    *,
+    source: str,
+    table: str,
+    field: str,
+    first_row: int = 0,
+) -> Iterator[Finding]:
+    """One column's detections scoring at least ``threshold``, as findings with masked
+    previews; ``first_row`` is the row number of the analysed values' first row."""
+    index = an.index or []
+    for i, row in enumerate(scan.rows):
+        if scan.scores[i] < threshold:
+            continue
+        value = an.distinct[index[row]]
+        yield Finding.model_construct(
+            source=source,
+            entity=scan.entities[i],
+            start=scan.starts[i],
+            end=scan.ends[i],
+            score=scan.scores[i],
+            recognizer=scan.recognizers[i],
+            preview=preview(scan.entities[i], value[scan.starts[i] : scan.ends[i]]),
+            line=None,
+            column=None,
+            table=table,
+            field=field,
+            row=first_row + row,
+        )
+
+
 def _scan_table_file(
     path: Path,
     shown: str,
@@ -317,28 +353,11 @@ def _scan_table_file(
             # under a strong hint (a "phone" column, not a "name" column of some table).
             scan = _from_analysis(an, len(an.index or []), hinted_entities(name, strong=True))
             size = max(size, scan.length)
-            texts = an.distinct
-            index = an.index or []
-            for i, row in enumerate(scan.rows):
-                if scan.scores[i] < threshold:
-                    continue
-                value = texts[index[row]]
-                per_row.append(
-                    Finding.model_construct(
-                        source=shown,
-                        entity=scan.entities[i],
-                        start=scan.starts[i],
-                        end=scan.ends[i],
-                        score=scan.scores[i],
-                        recognizer=scan.recognizers[i],
-                        preview=preview(scan.entities[i], value[scan.starts[i] : scan.ends[i]]),
-                        line=None,
-                        column=None,
-                        table=shown,
-                        field=name,
-                        row=read + row,
-                    )
+            per_row.extend(
+                _cell_findings(
+                    scan, an, threshold, source=shown, table=shown, field=name, first_row=read
                 )
+            )
         order = {n: i for i, n in enumerate(names)}
         per_row.sort(key=lambda f: (f.row or 0, order.get(f.field or "", 0), f.start))
         yield from per_row
@@ -389,28 +408,11 @@ def scan_sample(
     orders: list[int] = []
     for order, (col, an, rep) in enumerate(zip(sample.columns, analyses, reports, strict=True)):
         scan = _from_analysis(an, len(col.values), {e.entity for e in rep.entities})
-        index = an.index or []
-        for i, row in enumerate(scan.rows):
-            if scan.scores[i] < threshold:
-                continue
-            value = an.distinct[index[row]]
-            found.append(
-                Finding.model_construct(
-                    source=source,
-                    entity=scan.entities[i],
-                    start=scan.starts[i],
-                    end=scan.ends[i],
-                    score=scan.scores[i],
-                    recognizer=scan.recognizers[i],
-                    preview=preview(scan.entities[i], value[scan.starts[i] : scan.ends[i]]),
-                    line=None,
-                    column=None,
-                    table=sample.table,
-                    field=col.name,
-                    row=row,
-                )
-            )
-            orders.append(order)
+        cells = list(
+            _cell_findings(scan, an, threshold, source=source, table=sample.table, field=col.name)
+        )
+        found += cells
+        orders += [order] * len(cells)
     ranked = sorted(range(len(found)), key=lambda k: (found[k].row or 0, orders[k], found[k].start))
     for k in ranked:
         yield found[k]
