@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from guardrail.model.audit import Applicability
 from guardrail.model.common import ArticleRef, LocalizedText
 from guardrail.model.stack import Stack, frameworks_for_region
@@ -21,76 +23,69 @@ def _t(en: str, zh: str) -> LocalizedText:
     return LocalizedText(en=en, zh=zh)
 
 
-def _pipl(stack: Stack) -> Applicability:
+def _territorial(
+    stack: Stack,
+    framework: str,
+    ref: ArticleRef,
+    *,
+    established: Callable[[list[str]], LocalizedText],
+    offering: Callable[[list[str]], LocalizedText],
+    neither: LocalizedText,
+) -> Applicability:
+    """A law that binds by establishment in, or offering to people in, its territory."""
     org = stack.organization
-    reasons: list[LocalizedText] = []
-    refs = [ArticleRef(instrument="PIPL", provision="3")]
-    inside = [r for r in org.established_in if "pipl" in frameworks_for_region(r)]
-    customers = [r for r in org.customers_in if "pipl" in frameworks_for_region(r)]
-    if inside:
-        reasons.append(
-            _t(
-                "Processes personal information within mainland China (PIPL Art. 3 ¶1).",
-                "在中华人民共和国境内处理自然人个人信息（第三条第一款）。",
-            )
-        )
+    inside = [r for r in org.established_in if framework in frameworks_for_region(r)]
+    customers = [r for r in org.customers_in if framework in frameworks_for_region(r)]
+    reasons = [established(inside)] if inside else []
     if customers:
-        reasons.append(
-            _t(
-                "Offers products or services to natural persons in mainland China "
-                "(PIPL Art. 3 ¶2(1)).",
-                "以向境内自然人提供产品或者服务为目的处理其个人信息（第三条第二款第一项）。",
-            )
-        )
-    if not reasons:
-        reasons.append(
-            _t(
-                "Neither established in nor offering to persons in mainland China.",
-                "未在中国境内处理个人信息，也未向境内自然人提供产品或服务。",
-            )
-        )
+        reasons.append(offering(customers))
     return Applicability(
-        framework="pipl",
-        applies=bool(inside or customers),
-        reasons=tuple(reasons),
-        refs=tuple(refs),
+        framework=framework,
+        applies=bool(reasons),
+        reasons=tuple(reasons) or (neither,),
+        refs=(ref,),
+    )
+
+
+def _pipl(stack: Stack) -> Applicability:
+    return _territorial(
+        stack,
+        "pipl",
+        ArticleRef(instrument="PIPL", provision="3"),
+        established=lambda _: _t(
+            "Processes personal information within mainland China (PIPL Art. 3 ¶1).",
+            "在中华人民共和国境内处理自然人个人信息（第三条第一款）。",
+        ),
+        offering=lambda _: _t(
+            "Offers products or services to natural persons in mainland China (PIPL Art. 3 ¶2(1)).",
+            "以向境内自然人提供产品或者服务为目的处理其个人信息（第三条第二款第一项）。",
+        ),
+        neither=_t(
+            "Neither established in nor offering to persons in mainland China.",
+            "未在中国境内处理个人信息，也未向境内自然人提供产品或服务。",
+        ),
     )
 
 
 def _gdpr(stack: Stack) -> Applicability:
-    org = stack.organization
-    reasons: list[LocalizedText] = []
-    refs = [ArticleRef(instrument="GDPR", provision="3")]
-    inside = [r for r in org.established_in if "gdpr" in frameworks_for_region(r)]
-    customers = [r for r in org.customers_in if "gdpr" in frameworks_for_region(r)]
-    if inside:
-        reasons.append(
-            _t(
-                f"Has an establishment in the EEA ({', '.join(inside)}) (GDPR Art. 3(1)).",
-                f"在欧洲经济区设有营业机构（{'、'.join(inside)}）（第3条第1款）。",
-            )
-        )
-    if customers:
-        reasons.append(
-            _t(
-                f"Offers goods or services to data subjects in the EEA "
-                f"({', '.join(customers)}) (GDPR Art. 3(2)(a)).",
-                f"向欧洲经济区内的数据主体提供商品或服务（{'、'.join(customers)}）"
-                "（第3条第2款(a)项）。",
-            )
-        )
-    if not reasons:
-        reasons.append(
-            _t(
-                "No EEA establishment and no offering to people in the EEA.",
-                "在欧洲经济区无营业机构，也未向区内人员提供商品或服务。",
-            )
-        )
-    return Applicability(
-        framework="gdpr",
-        applies=bool(inside or customers),
-        reasons=tuple(reasons),
-        refs=tuple(refs),
+    return _territorial(
+        stack,
+        "gdpr",
+        ArticleRef(instrument="GDPR", provision="3"),
+        established=lambda inside: _t(
+            f"Has an establishment in the EEA ({', '.join(inside)}) (GDPR Art. 3(1)).",
+            f"在欧洲经济区设有营业机构（{'、'.join(inside)}）（第3条第1款）。",
+        ),
+        offering=lambda customers: _t(
+            f"Offers goods or services to data subjects in the EEA "
+            f"({', '.join(customers)}) (GDPR Art. 3(2)(a)).",
+            f"向欧洲经济区内的数据主体提供商品或服务（{'、'.join(customers)}）"
+            "（第3条第2款(a)项）。",
+        ),
+        neither=_t(
+            "No EEA establishment and no offering to people in the EEA.",
+            "在欧洲经济区无营业机构，也未向区内人员提供商品或服务。",
+        ),
     )
 
 

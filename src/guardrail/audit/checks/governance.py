@@ -10,7 +10,14 @@ from guardrail.audit.inventory import build_inventory
 from guardrail.model.audit import Evidence, Target
 from guardrail.model.common import LocalizedText
 from guardrail.model.inventory import InventoryField
-from guardrail.model.stack import AssessmentKind, Officer, Stack, frameworks_for_region, is_eea
+from guardrail.model.stack import (
+    AssessmentKind,
+    Flow,
+    Officer,
+    Stack,
+    frameworks_for_region,
+    is_eea,
+)
 
 __all__ = [
     "PIPL_OFFICER_REPORTING_THRESHOLD",
@@ -178,98 +185,79 @@ def impact_assessments(ctx: CheckContext) -> list[Outcome]:
             {pid for f in inventory if pred(f) for pid in f.purposes if pid in purpose_index}
         )
 
+    def trigger(
+        regime: str, kind: AssessmentKind, target: Target, ids: set[str], en: str, zh: str
+    ) -> None:
+        triggers.append((regime, kind, target, ids, text(en, zh)))
+
+    def flow_ids(f: Flow) -> set[str]:
+        return {f.id} | ({f.purpose} if f.purpose else set())
+
     if ctx.applies("pipl"):
         for pid in purposes_with(lambda f: f.labels.pipl.sensitive):
-            triggers.append(
-                (
-                    "pipl",
-                    AssessmentKind.PIPIA,
-                    Target(kind="purpose", id=pid),
-                    {pid},
-                    text(
-                        "processes sensitive PI (PIPL Art. 55(1))",
-                        "处理敏感个人信息（第五十五条第一项）",
-                    ),
-                )
+            trigger(
+                "pipl",
+                AssessmentKind.PIPIA,
+                Target(kind="purpose", id=pid),
+                {pid},
+                "processes sensitive PI (PIPL Art. 55(1))",
+                "处理敏感个人信息（第五十五条第一项）",
             )
         for p in stack.purposes:
             if p.automated_decision_making:
-                triggers.append(
-                    (
-                        "pipl",
-                        AssessmentKind.PIPIA,
-                        Target(kind="purpose", id=p.id),
-                        {p.id},
-                        text(
-                            "uses automated decision-making (PIPL Art. 55(2))",
-                            "利用个人信息进行自动化决策（第五十五条第二项）",
-                        ),
-                    )
+                trigger(
+                    "pipl",
+                    AssessmentKind.PIPIA,
+                    Target(kind="purpose", id=p.id),
+                    {p.id},
+                    "uses automated decision-making (PIPL Art. 55(2))",
+                    "利用个人信息进行自动化决策（第五十五条第二项）",
                 )
         for f in stack.flows:
             prc_origin = "pipl" in frameworks_for_region(f.from_region)
             if prc_origin and f.destination in processors and f.anonymised is None:
-                ids = {f.id} | ({f.purpose} if f.purpose else set())
-                triggers.append(
-                    (
-                        "pipl",
-                        AssessmentKind.PIPIA,
-                        Target(kind="flow", id=f.id),
-                        ids,
-                        text(
-                            "entrusts processing or provides PI to another processor "
-                            "(PIPL Art. 55(3))",
-                            "委托处理或向其他处理者提供个人信息（第五十五条第三项）",
-                        ),
-                    )
+                trigger(
+                    "pipl",
+                    AssessmentKind.PIPIA,
+                    Target(kind="flow", id=f.id),
+                    flow_ids(f),
+                    "entrusts processing or provides PI to another processor (PIPL Art. 55(3))",
+                    "委托处理或向其他处理者提供个人信息（第五十五条第三项）",
                 )
     if ctx.applies("gdpr"):
         for p in stack.purposes:
             if p.automated_decision_making:
-                triggers.append(
-                    (
-                        "gdpr",
-                        AssessmentKind.DPIA,
-                        Target(kind="purpose", id=p.id),
-                        {p.id},
-                        text(
-                            "profiling / automated decisions (GDPR Art. 35(3)(a))",
-                            "画像或自动化决策（第35条第3款(a)项）",
-                        ),
-                    )
+                trigger(
+                    "gdpr",
+                    AssessmentKind.DPIA,
+                    Target(kind="purpose", id=p.id),
+                    {p.id},
+                    "profiling / automated decisions (GDPR Art. 35(3)(a))",
+                    "画像或自动化决策（第35条第3款(a)项）",
                 )
         for cls in ctx.facts.classifications:
             labels = {lbl.rule for lbl in cls.labels}
             if {"special-category-data", "large-scale-sensitive"} <= labels:
                 key = f"{cls.datastore}.{cls.dataset}"
-                triggers.append(
-                    (
-                        "gdpr",
-                        AssessmentKind.DPIA,
-                        Target(kind="dataset", id=key),
-                        {key},
-                        text(
-                            "large-scale special-category data (GDPR Art. 35(3)(b))",
-                            "大规模处理特殊类别数据（第35条第3款(b)项）",
-                        ),
-                    )
+                trigger(
+                    "gdpr",
+                    AssessmentKind.DPIA,
+                    Target(kind="dataset", id=key),
+                    {key},
+                    "large-scale special-category data (GDPR Art. 35(3)(b))",
+                    "大规模处理特殊类别数据（第35条第3款(b)项）",
                 )
     if ctx.applies("ccpa") and today >= date(2026, 1, 1):
         for f in stack.flows:
             # A flow leaving an EEA system carries EU customers' data, not Californians'.
             if f.kind in ("sale", "share") and not is_eea(f.from_region):
-                ids = {f.id} | ({f.purpose} if f.purpose else set())
-                triggers.append(
-                    (
-                        "ccpa",
-                        AssessmentKind.CCPA_RISK,
-                        Target(kind="flow", id=f.id),
-                        ids,
-                        text(
-                            "sells or shares personal information (CPPA regs §7150 ⚠)",
-                            "出售或共享个人信息（CPPA 规章 §7150 ⚠）",
-                        ),
-                    )
+                trigger(
+                    "ccpa",
+                    AssessmentKind.CCPA_RISK,
+                    Target(kind="flow", id=f.id),
+                    flow_ids(f),
+                    "sells or shares personal information (CPPA regs §7150 ⚠)",
+                    "出售或共享个人信息（CPPA 规章 §7150 ⚠）",
                 )
     out: list[Outcome] = []
     seen: set[tuple[str, str, str]] = set()

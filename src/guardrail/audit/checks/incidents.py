@@ -6,8 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from guardrail.audit.checks.base import CheckContext, Outcome, Problems, fact, text, verdict
+from guardrail.audit.checks.base import (
+    CheckContext,
+    Loc,
+    Outcome,
+    Problems,
+    fact,
+    text,
+    verdict,
+)
 from guardrail.model.audit import Evidence, Target
+from guardrail.model.stack import IncidentResponse
 
 __all__ = [
     "breach_notice_templates",
@@ -28,20 +37,22 @@ def _resolve(ctx: CheckContext, ref: str) -> Path:
     return p if p.is_absolute() else ctx.loaded.base_dir / p
 
 
+def _loc(ir: IncidentResponse | None) -> Loc:
+    return ("incident_response",) if ir else ()
+
+
+def _undeclared(target: Target, ir: IncidentResponse | None, en: str, zh: str) -> list[Outcome]:
+    """``target`` fails because the manifest does not declare what it needs."""
+    return [Outcome(target=target, passed=False, loc=_loc(ir), message=text(en, zh))]
+
+
 def incident_plan_drilled(ctx: CheckContext) -> list[Outcome]:
     ir = ctx.facts.stack.incident_response
     target = Target(kind="process", id="incident_response")
     if ir is None or not ir.plan:
-        return [
-            Outcome(
-                target=target,
-                passed=False,
-                loc=("incident_response",) if ir else (),
-                message=text(
-                    "No incident-response plan is declared.", "未声明个人信息安全事件应急预案。"
-                ),
-            )
-        ]
+        return _undeclared(
+            target, ir, "No incident-response plan is declared.", "未声明个人信息安全事件应急预案。"
+        )
     problems = Problems()
     if not _is_url(ir.plan) and not _resolve(ctx, ir.plan).is_file():
         problems.add(f"the plan {ir.plan} does not exist", f"预案文件 {ir.plan} 不存在")
@@ -85,17 +96,12 @@ def _library(ctx: CheckContext, control: str) -> list[Outcome]:
     ir = ctx.facts.stack.incident_response
     target = Target(kind="process", id=f"playbook_library.{control}")
     if ir is None or not ir.playbooks:
-        return [
-            Outcome(
-                target=target,
-                passed=False,
-                loc=("incident_response",) if ir else (),
-                message=text(
-                    "No playbook library is declared (incident_response.playbooks).",
-                    "未声明事件剧本库（incident_response.playbooks）。",
-                ),
-            )
-        ]
+        return _undeclared(
+            target,
+            ir,
+            "No playbook library is declared (incident_response.playbooks).",
+            "未声明事件剧本库（incident_response.playbooks）。",
+        )
     folder = _resolve(ctx, ir.playbooks)
     problems = [
         # Show the manifest's relative path, never this machine's absolute one.
@@ -168,7 +174,7 @@ def breach_register(ctx: CheckContext) -> list[Outcome]:
     return [
         verdict(
             target,
-            ("incident_response",) if ir else (),
+            _loc(ir),
             failure=failure,
             success=text(f"Breaches are registered in {ref}.", f"事件登记于 {ref}。"),
         )

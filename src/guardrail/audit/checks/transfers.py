@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -229,15 +230,11 @@ def _prc_decision(flow: Flow, stack: Stack, route: RouteDecision, today: date) -
             "该数据流为订立、履行个人作为一方当事人的合同，或跨境人力资源管理、紧急情况所必需："
             "免于申报安全评估、订立标准合同和认证（规定第五条第一至三项）。",
         )
-    decision = TransferDecision(
-        flow=flow.id,
-        source=flow.source,
-        destination=flow.destination,
-        from_region=flow.from_region,
-        to_region=flow.to_region,
+    decision = _decision(
+        flow,
         regime="pipl",
         route=route_name,
-        mechanisms=tuple(t.mechanism.value for t in flow.transfers),
+        mechanisms=flow.transfers,
         compliant=not problems,
         reasoning=(context, *problems),
     )
@@ -314,19 +311,39 @@ def _eu_decision(flow: Flow, today: date) -> _Decided:
             )
         )
         problems = []  # one valid safeguard suffices
-    decision = TransferDecision(
+    decision = _decision(
+        flow,
+        regime="gdpr",
+        route="chapter_v",
+        mechanisms=eu,
+        compliant=bool(ok),
+        reasoning=(*reasoning, *problems),
+    )
+    return decision, context, problems
+
+
+def _decision(
+    flow: Flow,
+    *,
+    regime: str,
+    route: str,
+    mechanisms: Iterable[Transfer],
+    compliant: bool,
+    reasoning: tuple[LocalizedText, ...],
+) -> TransferDecision:
+    """One register entry for ``flow`` under ``regime``."""
+    return TransferDecision(
         flow=flow.id,
         source=flow.source,
         destination=flow.destination,
         from_region=flow.from_region,
         to_region=flow.to_region,
-        regime="gdpr",
-        route="chapter_v",
-        mechanisms=tuple(t.mechanism.value for t in eu),
-        compliant=bool(ok),
-        reasoning=(*reasoning, *problems),
+        regime=regime,
+        route=route,
+        mechanisms=tuple(t.mechanism.value for t in mechanisms),
+        compliant=compliant,
+        reasoning=reasoning,
     )
-    return decision, context, problems
 
 
 def _decide(stack: Stack, at: datetime, frameworks: frozenset[str]) -> list[_Decided]:
