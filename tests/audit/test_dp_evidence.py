@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.cli.test_cli import invoke
 from tests.conftest import AT
@@ -31,6 +32,14 @@ def _flow(release: str) -> str:
 """
 
 
+def _audit(shop: Path, out: Path) -> Any:
+    """Audit ``shop`` and return its JSON report (the exit code, set by the findings, is not checked)."""
+    invoke(
+        "audit", str(shop), "--at", AT, "-o", "json", "--output-dir", str(out), "--sample", "100"
+    )
+    return json.loads((out / "report.json").read_text())
+
+
 def test_dp_release_is_audit_evidence(shop: Path, tmp_path: Path) -> None:
     ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
     code, out, err = invoke(
@@ -52,19 +61,7 @@ def test_dp_release_is_audit_evidence(shop: Path, tmp_path: Path) -> None:
     text = text.replace("\npurposes:\n", _flow(release) + "\npurposes:\n", 1)
     text += f"\nprivacy:\n  ledger: {ledger}\n"
     (shop / "stack.yaml").write_text(text)
-    code, _, err = invoke(
-        "audit",
-        str(shop),
-        "--at",
-        AT,
-        "-o",
-        "json",
-        "--output-dir",
-        str(tmp_path / "out"),
-        "--sample",
-        "100",
-    )
-    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    report = _audit(shop, tmp_path / "out")
     assert not report["errors"], report["errors"]
     c05 = next(r for r in report["results"] if r["control"] == "C05")
     assert c05["status"] in ("pass", "fail")
@@ -78,18 +75,6 @@ def test_dp_release_is_audit_evidence(shop: Path, tmp_path: Path) -> None:
     (shop / "stack.yaml").write_text(
         text.replace(f"releases: [{release}]", "releases: [no-such-release]")
     )
-    invoke(
-        "audit",
-        str(shop),
-        "--at",
-        AT,
-        "-o",
-        "json",
-        "--output-dir",
-        str(tmp_path / "bad"),
-        "--sample",
-        "100",
-    )
-    bad = json.loads((tmp_path / "bad" / "report.json").read_text())
+    bad = _audit(shop, tmp_path / "bad")
     f = next(f for f in bad["findings"] if f["target"]["id"] == "status-stats-to-partner")
     assert f["control"] == "C05" and "not in the ledger" in f["message"]["en"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from guardrail.audit.facts import collect
 from guardrail.audit.inventory import build_inventory, build_records
 from guardrail.audit.manifest import load_source, load_stack
 from guardrail.model.common import Lang
+from guardrail.model.inventory import InventoryField
 from guardrail.report.inventory import render_inventory
 
 AT = datetime(2026, 11, 22, tzinfo=UTC)
@@ -131,12 +133,17 @@ def _ground_truth_recall(fields, dataset: str) -> float:  # type: ignore[no-unty
     return len(truth & found) / len(truth)
 
 
+def _inventory_of(url: str, load: Callable[[str], None]) -> tuple[InventoryField, ...]:
+    """Load a sample database at ``url``, collect its facts and build the inventory."""
+    load(url)
+    facts, errors = collect(load_source(url), at=AT, sample_rows=200)
+    assert errors == []
+    return build_inventory(facts)
+
+
 @pytest.mark.integration
 def test_pagila_inventory_from_postgresql(pg_database: str) -> None:
-    load_pagila(pg_database)
-    facts, errors = collect(load_source(pg_database), at=AT, sample_rows=200)
-    assert errors == []
-    fields = build_inventory(facts)
+    fields = _inventory_of(pg_database, load_pagila)
     by = {(f.dataset, f.field) for f in fields}
     assert ("customer", "email") in by
     assert all({"PIPL", "GDPR", "CAL-CIV"} <= {r.instrument for r in f.labels.refs} for f in fields)
@@ -145,10 +152,7 @@ def test_pagila_inventory_from_postgresql(pg_database: str) -> None:
 
 @pytest.mark.integration
 def test_mall_inventory_from_mariadb(mysql_database: str) -> None:
-    load_mall(mysql_database)
-    facts, errors = collect(load_source(mysql_database), at=AT, sample_rows=200)
-    assert errors == []
-    fields = build_inventory(facts)
+    fields = _inventory_of(mysql_database, load_mall)
     by = {(f.dataset, f.field) for f in fields}
     assert ("ums_member", "phone") in by
     assert _ground_truth_recall(fields, "mall") > 0.5
