@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from guardrail.cli._common import parse_time
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode
 
@@ -16,18 +16,6 @@ __all__ = ["audit", "check"]
 
 SEVERITIES = ["critical", "high", "medium", "low", "none"]
 DEFAULT_FORMATS = ("json", "html")
-
-
-def _parse_at(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"'{value}' is not an ISO 8601 time (e.g. 2026-06-30T00:00:00Z)", param_hint="--at"
-        ) from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _exit_code(result: object, fail_on: str) -> int:
@@ -50,7 +38,7 @@ def _run(ui: UI, stack: Path, opts: dict[str, Any], *, scan_data: bool = True) -
             stack,
             AuditOptions(
                 frameworks=tuple(opts["frameworks"]) or None,
-                at=_parse_at(opts["at"]),
+                at=parse_time(opts["at"]),
                 sample_rows=opts["sample"],
                 scan_data=scan_data,
                 progress=progress,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from guardrail.cli._common import parse_time
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode, InputError
 
@@ -68,16 +69,8 @@ class _Ctx:
 
 
 def _at(value: str | None, name: str = "--at") -> datetime | None:
-    if value is None:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"'{value[:40]}' is not an ISO 8601 time (e.g. 2026-06-30T00:00:00Z)",
-            param_hint=name,
-        ) from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    """An ISO 8601 option value; surrounding blanks are ignored (values often come pasted)."""
+    return None if value is None else parse_time(value.strip(), param=name)
 
 
 def _subject(value: str) -> str:

@@ -8,12 +8,12 @@ import json
 import math
 import os
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from guardrail.cli._common import time_or_now
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode
 
@@ -91,18 +91,6 @@ LABELS: dict[str, dict[str, str]] = {
         "note": "注意",
     },
 }
-
-
-def _parse_at(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"'{value}' is not an ISO 8601 time (e.g. 2026-06-30T00:00:00Z)", param_hint="--at"
-        ) from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _ledger_option(fn: Any) -> Any:
@@ -185,7 +173,7 @@ def query(
     """
     from guardrail.privacy import Ledger, load_spec, run_query
 
-    when = _parse_at(at)
+    when = time_or_now(at)
     spec = load_spec(spec_path)
     if table:
         spec = spec.model_copy(update={"table": table})
@@ -468,7 +456,7 @@ def budget(
     from guardrail.errors import UsageError
     from guardrail.privacy import Ledger
 
-    when = _parse_at(at)
+    when = time_or_now(at)
     t = LABELS[lang]
     with Ledger(ledger_url) as ledger:
         shown = ledger.display

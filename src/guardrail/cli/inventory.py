@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from guardrail.cli._common import time_or_now
 from guardrail.cli._ui import UI
 
 __all__ = ["inventory"]
@@ -70,7 +70,7 @@ def inventory(
     from guardrail.model.common import Lang
     from guardrail.report.inventory import render_inventory
 
-    when = _parse_at(at)
+    when = time_or_now(at)
     loaded = load_source(source)
     with ui.progress("scanning") as progress:
         facts, errors = collect(loaded, at=when, sample_rows=sample, progress=progress)
@@ -95,13 +95,3 @@ def inventory(
     for e in errors:
         ui.info(f"incomplete: {e.stage}: {e.message}" + (f" — {e.hint}" if e.hint else ""))
     return int(ExitCode.INCOMPLETE) if errors else int(ExitCode.OK)
-
-
-def _parse_at(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not an ISO 8601 time", param_hint="--at") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from guardrail.cli._common import parse_time
 from guardrail.cli._ui import UI
 
-__all__ = ["keys", "parse_at"]
-
-
-def parse_at(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"'{value}' is not an ISO 8601 time (e.g. 2026-06-30T00:00:00Z)", param_hint="--at"
-        ) from None
-    if dt.tzinfo is None:
-        raise click.BadParameter("give a time zone (e.g. ...Z or +08:00)", param_hint="--at")
-    return dt
+__all__ = ["keys"]
 
 
 _KMS = click.option(
@@ -73,7 +59,7 @@ def create(ui: UI, file: Path, kms_path: Path | None, at: str | None) -> None:
     from guardrail.crypto import Keyring
 
     kms = _kms(kms_path, create=True, ui=ui)
-    kr = Keyring.generate(at=parse_at(at))
+    kr = Keyring.generate(at=parse_time(at, naive="reject"))
     kr.save(file, kms=kms)
     ui.info(f"created keyring {file} with primary key {kr.primary_id}")
 
@@ -93,7 +79,7 @@ def rotate(ui: UI, file: Path, kms_path: Path | None, at: str | None) -> None:
 
     kms = _kms(kms_path, create=False, ui=ui)
     old = Keyring.from_file(file, kms=kms)
-    new = old.rotate(at=parse_at(at))
+    new = old.rotate(at=parse_time(at, naive="reject"))
     new.save(file, kms=kms, overwrite=True)
     ui.info(f"rotated {file}: primary key {new.primary_id} (was {old.primary_id})")
 

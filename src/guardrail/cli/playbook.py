@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 
+from guardrail.cli._common import time_or_now
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode
 
@@ -14,18 +15,6 @@ __all__ = ["playbook"]
 
 FORMATS = ("md", "html", "cacao", "ics", "json")
 DEFAULT_FORMATS = ("md", "html", "cacao", "ics")
-
-
-def _parse_at(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)  # the CLI's clock; library code only ever receives `at`
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"'{value}' is not an ISO 8601 time (e.g. 2026-06-30T00:00:00Z)", param_hint="--at"
-        ) from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -125,7 +114,7 @@ def playbook(
     from guardrail.audit.manifest import load_stack
 
     loaded = load_stack(stack)
-    when = _parse_at(at)
+    when = time_or_now(at)
     if incident_path is not None:
         return _incident(
             ui, loaded, incident_path, formats or DEFAULT_FORMATS, lang, output_dir, report, when

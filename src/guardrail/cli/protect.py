@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
+from guardrail.cli._common import parse_time
 from guardrail.cli._ui import UI
-from guardrail.cli.keys import parse_at
 
 __all__ = ["protect", "reveal"]
 
@@ -171,7 +171,7 @@ def protect(
             base_dir=Path(),
             options=options,
             progress=progress,
-            at=parse_at(at),
+            at=parse_time(at, naive="reject"),
         )
     if fmt == "json":
         ui.raw(report.model_dump_json(indent=2) + "\n")
@@ -315,7 +315,7 @@ def reveal(
         rows=rows,
         limit=limit,
         base_dir=Path(),
-        at=parse_at(at),
+        at=parse_time(at, naive="reject"),
     )
     if fmt == "json":
         doc = {
