@@ -75,44 +75,49 @@ def _unavailable(what: str, exc: BaseException) -> None:
     pytest.skip(msg)
 
 
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database on the real server; dropped afterwards."""
+def _scratch_database(
+    what: str, admin_url: str, create: str, drop: str, *, autocommit: bool = False
+) -> Iterator[str]:
+    """A fresh database on the real server at ``admin_url``, dropped afterwards: its URL.
+    ``create`` and ``drop`` are the statements, with ``{name}`` for the database's name."""
     import sqlalchemy as sa
 
-    admin_url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
     name = f"gr_test_{uuid.uuid4().hex[:10]}"
     try:
-        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin = sa.create_engine(
+            admin_url, **({"isolation_level": "AUTOCOMMIT"} if autocommit else {})
+        )
+        with admin.begin() as c:
+            c.execute(sa.text(create.format(name=name)))
     except Exception as exc:  # noqa: BLE001
-        _unavailable("PostgreSQL", exc)
+        _unavailable(what, exc)
     base = admin_url.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
     finally:
-        with admin.connect() as c:
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        with admin.begin() as c:
+            c.execute(sa.text(drop.format(name=name)))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database on the real server; dropped afterwards."""
+    yield from _scratch_database(
+        "PostgreSQL",
+        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+        'CREATE DATABASE "{name}"',
+        'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        autocommit=True,
+    )
 
 
 @pytest.fixture
 def mysql_database() -> Iterator[str]:
     """A fresh MariaDB/MySQL database on the real server; dropped afterwards."""
-    import sqlalchemy as sa
-
-    name = f"gr_test_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = sa.create_engine(MYSQL_URL)
-        with admin.begin() as c:
-            c.execute(sa.text(f"CREATE DATABASE `{name}` DEFAULT CHARACTER SET utf8mb4"))
-    except Exception as exc:  # noqa: BLE001
-        _unavailable("MariaDB", exc)
-    base = MYSQL_URL.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.begin() as c:
-            c.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()
+    yield from _scratch_database(
+        "MariaDB",
+        MYSQL_URL,
+        "CREATE DATABASE `{name}` DEFAULT CHARACTER SET utf8mb4",
+        "DROP DATABASE IF EXISTS `{name}`",
+    )
