@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -720,8 +720,13 @@ def _history(rows: list[_Row]) -> list[tuple[float, float, int]]:
     ]
 
 
-def _live_epsilon(rows: list[_Row], delta_total: float) -> float:
-    """ε of the whole history at the dataset's δ: Opacus RDP + pure ε (basic composition)."""
+def _composed(
+    rows: list[_Row],
+    delta_total: float,
+    gaussian_epsilon: Callable[[list[tuple[float, float, int]], float], float],
+) -> float:
+    """ε of the whole history at the dataset's δ: pure ε plus, by basic composition,
+    ``gaussian_epsilon(history, δ left after selections)`` of the Gaussian entries."""
     pure = sum(r.pure_epsilon for r in rows)
     sel = sum(r.selection_delta for r in rows)
     history = _history(rows)
@@ -730,12 +735,21 @@ def _live_epsilon(rows: list[_Row], delta_total: float) -> float:
     delta = delta_total - sel
     if not delta > 0:
         return math.inf
+    return gaussian_epsilon(history, delta) + pure
+
+
+def _live_epsilon(rows: list[_Row], delta_total: float) -> float:
+    """ε of the whole history at the dataset's δ: Opacus RDP + pure ε (basic composition)."""
+    return _composed(rows, delta_total, _rdp_epsilon)
+
+
+def _rdp_epsilon(history: list[tuple[float, float, int]], delta: float) -> float:
     rdp_accountant, _, _ = _accountants()
     acct = rdp_accountant()
     acct.history = list(history)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return float(acct.get_epsilon(delta=delta, alphas=_orders())) + pure
+        return float(acct.get_epsilon(delta=delta, alphas=_orders()))
 
 
 def _orders() -> list[float]:
@@ -780,14 +794,10 @@ def _prv_epsilon(rows: list[_Row], delta_total: float) -> float:
     Sample-rate-1 Gaussian entries are first composed into one (exact: Gaussians compose to a
     Gaussian), which keeps PRV fast however many releases there are.
     """
-    pure = sum(r.pure_epsilon for r in rows)
-    sel = sum(r.selection_delta for r in rows)
-    history = _history(rows)
-    if not history:
-        return pure if sel <= delta_total else math.inf
-    delta = delta_total - sel
-    if not delta > 0:
-        return math.inf
+    return _composed(rows, delta_total, _prv_gaussian_epsilon)
+
+
+def _prv_gaussian_epsilon(history: list[tuple[float, float, int]], delta: float) -> float:
     full = [h for h in history if h[1] >= 1.0]
     sub = [h for h in history if h[1] < 1.0]
     collapsed = []
@@ -807,4 +817,4 @@ def _prv_epsilon(rows: list[_Row], delta_total: float) -> float:
         import numpy as np
 
         with np.errstate(all="ignore"):
-            return float(acct.get_epsilon(delta=delta)) + pure
+            return float(acct.get_epsilon(delta=delta))
