@@ -45,30 +45,28 @@ def _as_ints(values: np.ndarray) -> list[int]:
     return [int(v) for v in arr.astype(np.int64).tolist()]
 
 
-def discrete_gaussian(values: np.ndarray, scale: float) -> np.ndarray:
-    """``values`` (integers) plus discrete Gaussian noise of standard deviation ≈ ``scale``."""
+def _discrete(values: np.ndarray, scale: float, gaussian: bool) -> np.ndarray:
+    """``values`` (integers) plus OpenDP's discrete Gaussian (L2) or Laplace (L1) noise."""
     if values.size == 0:
         return np.zeros(0, dtype=np.int64)
     if not scale > 0 or not math.isfinite(scale):
         raise ValueError("noise scale must be a positive number")
     dp = _dp()
-    meas = dp.m.make_gaussian(
-        dp.vector_domain(dp.atom_domain(T="i64")), dp.l2_distance(T="i64"), scale=float(scale)
+    make, distance = (
+        (dp.m.make_gaussian, dp.l2_distance) if gaussian else (dp.m.make_laplace, dp.l1_distance)
     )
+    meas = make(dp.vector_domain(dp.atom_domain(T="i64")), distance(T="i64"), scale=float(scale))
     return np.asarray(meas(_as_ints(values)), dtype=np.int64)
+
+
+def discrete_gaussian(values: np.ndarray, scale: float) -> np.ndarray:
+    """``values`` (integers) plus discrete Gaussian noise of standard deviation ≈ ``scale``."""
+    return _discrete(values, scale, gaussian=True)
 
 
 def discrete_laplace(values: np.ndarray, scale: float) -> np.ndarray:
     """``values`` (integers) plus discrete Laplace noise of scale ``scale`` (std ≈ √2·scale)."""
-    if values.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    if not scale > 0 or not math.isfinite(scale):
-        raise ValueError("noise scale must be a positive number")
-    dp = _dp()
-    meas = dp.m.make_laplace(
-        dp.vector_domain(dp.atom_domain(T="i64")), dp.l1_distance(T="i64"), scale=float(scale)
-    )
-    return np.asarray(meas(_as_ints(values)), dtype=np.int64)
+    return _discrete(values, scale, gaussian=False)
 
 
 def gaussian_threshold(sigma: float, delta_per_key: float) -> float:
