@@ -32,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -222,64 +223,86 @@ def main() -> None:
                 }
             )
 
+        def compare(
+            fmt: str,
+            target: Path,
+            reference: Callable[[], object],
+            repeat: int,
+            fresh: Callable[[], object],
+            ref_name: str,
+            *,
+            is_target: bool = True,
+        ) -> None:
+            """Time ``protect`` on ``target`` against ``reference``, both from ``fresh()``."""
+            timing = paired(lambda: run(target), reference, repeat, fresh, fresh)
+            add(fmt, timing, ref_name, target=is_target)
+
+        def fresh_copy(pristine: Path, target: Path) -> Callable[[], None]:
+            """Restore ``target`` from ``pristine`` and drop protect's sidecar state."""
+
+            def fresh() -> None:
+                shutil.copy(pristine, target)
+                for p in work.glob(f"{target.name}.guardrail-protect*"):
+                    shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+            return fresh
+
         if "sqlite" in formats:
             pristine = work / "pristine.db"
             make_sqlite(pristine, n)
             db = work / "shop.db"
             fresh_db = lambda: shutil.copy(pristine, db)  # noqa: E731
-            timing = paired(lambda: run(db), lambda: copy_sqlite(db), rep, fresh_db, fresh_db)
-            add("SQLite", timing, "Python row copy into a new table")
-            floor = paired(lambda: run(db), lambda: rewrite_sqlite(db), 1, fresh_db, fresh_db)
-            add(
+            compare(
                 "SQLite",
-                floor,
+                db,
+                lambda: copy_sqlite(db),
+                rep,
+                fresh_db,
+                "Python row copy into a new table",
+            )
+            compare(
+                "SQLite",
+                db,
+                lambda: rewrite_sqlite(db),
+                1,
+                fresh_db,
                 "in-place rewrite of unchanged values (same statements)",
-                target=False,
+                is_target=False,
             )
         if "csv" in formats:
             pristine = work / "pristine.csv"
             make_csv(pristine, n)
             target = work / "customers.csv"
-
-            def fresh_csv() -> None:
-                shutil.copy(pristine, target)
-                for p in work.glob("customers.csv.guardrail-protect*"):
-                    p.unlink()
-
-            timing = paired(
-                lambda: run(target),
+            compare(
+                "CSV",
+                target,
                 lambda: copy_csv(target, work / "copy.csv"),
                 rep,
-                fresh_csv,
-                fresh_csv,
+                fresh_copy(pristine, target),
+                "csv.reader -> csv.writer copy",
             )
-            add("CSV", timing, "csv.reader -> csv.writer copy")
         if "parquet" in formats:
             pristine = work / "pristine.parquet"
             make_parquet(pristine, n)
             target = work / "customers.parquet"
-
-            def fresh_parquet() -> None:
-                shutil.copy(pristine, target)
-                for p in work.glob("customers.parquet.guardrail-protect*"):
-                    shutil.rmtree(p) if p.is_dir() else p.unlink()
-
-            timing = paired(
-                lambda: run(target),
+            fresh_parquet = fresh_copy(pristine, target)
+            compare(
+                "Parquet",
+                target,
                 lambda: copy_parquet_python(target, work / "copy.parquet"),
                 rep,
                 fresh_parquet,
-                fresh_parquet,
+                "batch copy, 3 columns through Python lists",
             )
-            add("Parquet", timing, "batch copy, 3 columns through Python lists")
-            arrow = paired(
-                lambda: run(target),
+            compare(
+                "Parquet",
+                target,
                 lambda: copy_parquet_arrow(target, work / "copy2.parquet"),
                 1,
                 fresh_parquet,
-                fresh_parquet,
+                "pure-Arrow read/write (no Python per value)",
+                is_target=False,
             )
-            add("Parquet", arrow, "pure-Arrow read/write (no Python per value)", target=False)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report("protect: 1M-row table, 3 protected columns", rows)
