@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from guardrail.cli._common import parse_time
+from guardrail.cli._common import make_output_dir, parse_time, write_file
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode
 
@@ -130,27 +130,17 @@ def _verdict(ui: UI, result: object, fail_on: str, code: int) -> None:
 def _write_reports(
     ui: UI, result: object, formats: tuple[str, ...], out_dir: Path, lang: str
 ) -> list[Path]:
-    from guardrail.errors import InputError
     from guardrail.model.audit import AuditResult
     from guardrail.model.common import Lang
     from guardrail.report import reporter
 
     assert isinstance(result, AuditResult)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"cannot create the output folder {out_dir} ({exc.strerror})",
-            hint="choose another --output-dir",
-        ) from None
+    make_output_dir(out_dir)
     written = []
     for fmt in dict.fromkeys(formats):
         rep = reporter(fmt)
         path = out_dir / f"report{rep.suffix}"
-        data = rep.render(result, lang=Lang(lang))
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # atomic: a reader never sees half a report
+        write_file(path, rep.render(result, lang=Lang(lang)))  # atomic: never half a report
         written.append(path)
     return written
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from guardrail.cli._common import parse_time
+from guardrail.cli._common import parse_time, write_text_atomic
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode, InputError
 
@@ -533,7 +533,7 @@ def export(
                 for line in lines():
                     c.ui.raw(line)
                 return
-            _atomic_write(output, lines())
+            write_text_atomic(output, lines())
             c.ui.info(f"wrote {output}")
             return
         assert subject is not None
@@ -553,29 +553,8 @@ def export(
     if output is None:
         c.ui.raw(text)
     else:
-        _atomic_write(output, text)
+        write_text_atomic(output, text)
         c.ui.info(f"wrote {output}")
-
-
-def _atomic_write(path: Path, text: str | Iterable[str]) -> None:
-    """Write ``text`` (or its pieces, streamed) to a temporary file, then rename it over
-    ``path``: readers see the old file or the whole new one, never a part."""
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            if isinstance(text, str):
-                fh.write(text)
-            else:
-                fh.writelines(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @consent.command()
@@ -657,7 +636,7 @@ def checkpoint(c: _Ctx, output: Path | None) -> None:
     if output is None:
         c.ui.raw(token + "\n")
     else:
-        _atomic_write(output, token + "\n")
+        write_text_atomic(output, token + "\n")
         c.ui.info(f"wrote {output}")
 
 

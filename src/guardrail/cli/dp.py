@@ -6,14 +6,12 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import click
 
-from guardrail.cli._common import time_or_now
+from guardrail.cli._common import time_or_now, write_text_atomic
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode
 
@@ -197,7 +195,7 @@ def query(
     text = _render_release(release, fmt, ui, lang, statement, output is None)
     if text is not None:
         if output is not None:
-            _write_atomic(output, text)
+            write_text_atomic(output, text)
         else:
             ui.raw(text)
     return int(ExitCode.OK)
@@ -261,18 +259,6 @@ def _read_source(source: str, spec: Any) -> tuple[Any, str]:
         connector.close()
     data = {c.name: list(c.values) for c in sample.columns}
     return data, f"{connector.display}#{wanted}"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _num(x: float | None) -> str:

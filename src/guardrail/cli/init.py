@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from guardrail.cli._common import write_file
 from guardrail.cli._ui import UI
 
 __all__ = ["init"]
@@ -73,9 +74,7 @@ def init(
     text = _HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
+        write_file(target, text.encode("utf-8"))
     except OSError as exc:
         raise InputError(f"cannot write {target} ({exc.strerror})") from None
     ui.info(f"wrote {target}")

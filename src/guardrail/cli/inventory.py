@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from guardrail.cli._common import time_or_now
+from guardrail.cli._common import time_or_now, write_file
 from guardrail.cli._ui import UI
 
 __all__ = ["inventory"]
@@ -82,9 +82,7 @@ def inventory(
     if output is not None:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
-            tmp = output.with_name(output.name + ".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(output)
+            write_file(output, data)
         except OSError as exc:
             raise InputError(
                 f"cannot write {output} ({exc.strerror})", hint="choose another --output"

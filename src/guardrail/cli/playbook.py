@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from guardrail.cli._common import time_or_now
+from guardrail.cli._common import make_output_dir, time_or_now, write_file
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode
 
@@ -15,24 +15,6 @@ __all__ = ["playbook"]
 
 FORMATS = ("md", "html", "cacao", "ics", "json")
 DEFAULT_FORMATS = ("md", "html", "cacao", "ics")
-
-
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)  # atomic: a reader never sees half a file
-
-
-def _mkdir(path: Path) -> None:
-    from guardrail.errors import InputError
-
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"cannot create the output folder {path} ({exc.strerror})",
-            hint="choose another --output-dir",
-        ) from None
 
 
 @click.command()
@@ -154,7 +136,7 @@ def _incident(
     inventory = load_inventory(report) if report is not None else ()
     pb = build_playbook(incident, loaded.stack, at=at, inventory=inventory)
     out = output_dir or Path("guardrail-out")
-    _mkdir(out)
+    make_output_dir(out)
     base = f"playbook-{incident.id}"
     written: list[Path] = []
     with ui.progress("writing the playbook") as progress:
@@ -188,7 +170,7 @@ def _incident(
                 path, data = out / f"{base}.ics", render_ics(pb, lang=lang)
             else:
                 path, data = out / f"{base}.json", (pb.model_dump_json(indent=2) + "\n").encode()
-            _write(path, data)
+            write_file(path, data)  # atomic: a reader never sees half a file
             written.append(path)
     overdue = _summary(ui, pb, lang, at)
     if not ui.quiet:
