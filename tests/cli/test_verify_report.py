@@ -167,6 +167,33 @@ def test_inputs_are_rehashed(outputs: dict[str, Path], keys: dict[str, Path], sh
     assert code == 1 and "input logs/app.log is changed" in out
 
 
+def test_inputs_of_an_audit_run_from_a_parent_folder(
+    shop: Path, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    """Inputs are recorded relative to the stack folder, whatever folder the audit ran from."""
+    out = tmp_path / "out"
+    args = [
+        "audit",
+        shop.name,
+        "--at",
+        AT,
+        "--output-dir",
+        str(out),
+        "--sign",
+        str(keys["private"]),
+    ]
+    code, _, err = invoke(*args, cwd=shop.parent)
+    assert code == 1, err
+    listed = [i["path"] for i in json.loads((out / "report.json").read_text("utf-8"))["inputs"]]
+    assert listed[0] == "stack.yaml" and "logs/app.log" in listed
+    report = str(out / "report.json")
+    code, stdout, err = invoke(
+        "verify-report", report, "-k", str(keys["trusted"]), "--inputs", shop.name, cwd=shop.parent
+    )
+    assert code == 0, err
+    assert "input stack.yaml matches" in stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

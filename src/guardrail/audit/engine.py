@@ -357,7 +357,9 @@ def _scorecard(
 
 
 def _digests(loaded: LoadedStack) -> list[InputDigest]:
-    out = [InputDigest(path=loaded.display, sha256=loaded.sha256)]
+    # Every input is recorded relative to the stack folder (the manifest too), so the report does
+    # not depend on the folder the audit ran from and `verify-report --inputs STACK` finds them.
+    out = [InputDigest(path=_rel(loaded.path, loaded.base_dir), sha256=loaded.sha256)]
     for ds in loaded.stack.datastores:
         if not ds.url:
             continue
