@@ -108,6 +108,28 @@ def test_init_blank_from_db_and_refuses_overwrite(tmp_path: Path, shop_template:
     assert code == 0, out
 
 
+def test_init_from_a_relative_sqlite_path_is_auditable(tmp_path: Path, shop_template: Path) -> None:
+    """The manifest resolves SQLite paths against its folder, not the folder init ran in."""
+    import shutil
+
+    shutil.copy(shop_template / "data" / "shop.db", tmp_path / "shop.db")
+    code, _, err = invoke(
+        "init", "stacks/fromdb", "--from-db", "shop.db", "--sample", "20", cwd=tmp_path
+    )
+    assert code == 0, err
+    assert (
+        "url: sqlite:///../../shop.db"
+        in (tmp_path / "stacks" / "fromdb" / "stack.yaml").read_text()
+    )
+    code, out, err = invoke("check", "stacks/fromdb", "--at", "2026-11-22T00:00:00Z", cwd=tmp_path)
+    assert code in (0, 1), out + err  # audited, not an incomplete run (3)
+
+
+def test_init_refuses_two_sources(tmp_path: Path) -> None:
+    code, _, err = invoke("init", str(tmp_path), "--from-db", "x.db", "--from-fides", str(tmp_path))
+    assert code == 2 and "cannot be combined" in err
+
+
 FIDES = """
 organization:
   - fides_key: acme

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,8 @@ def init(
     from guardrail.errors import ExitCode, InputError
     from guardrail.model.stack import Stack
 
+    if fides_dir is not None and db_url:
+        raise click.UsageError("--from-fides and --from-db cannot be combined; pick one")
     target = folder / "stack.yaml"
     if target.exists() and not force:
         raise InputError(f"{target} already exists", hint="use --force to overwrite it")
@@ -69,7 +72,7 @@ def init(
     else:
         data = _skeleton(name, region)
         if db_url:
-            data["datastores"] = [_from_db(ui, db_url, region, sample)]
+            data["datastores"] = [_from_db(ui, db_url, region, sample, folder)]
     Stack.model_validate(data, context={"defer_references": True})  # never write an invalid one
     text = _HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     try:
@@ -106,7 +109,7 @@ def _skeleton(name: str, region: str) -> dict[str, Any]:
     }
 
 
-def _from_db(ui: UI, url: str, region: str, sample: int) -> dict[str, Any]:
+def _from_db(ui: UI, url: str, region: str, sample: int, folder: Path) -> dict[str, Any]:
     from guardrail.classify import entity_rule
     from guardrail.connectors import open_source
     from guardrail.detect import classify_table
@@ -144,5 +147,15 @@ def _from_db(ui: UI, url: str, region: str, sample: int) -> dict[str, Any]:
         store["url_env"] = "MAIN_DB_URL"  # credentials stay in the environment
         ui.info("set MAIN_DB_URL to the database URL before auditing")
     else:
-        store["url"] = url if "://" in url else f"sqlite:///{url}"
+        store["url"] = _sqlite_url_for(url, folder)
     return store
+
+
+def _sqlite_url_for(url: str, folder: Path) -> str:
+    """The manifest resolves SQLite paths against its own folder: rewrite a path typed relative
+    to the current folder so it still names the same file from FOLDER."""
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+    if "://" in path or Path(path).is_absolute():
+        return url if "://" in url else f"sqlite:///{path}"
+    rel = os.path.relpath(Path(path).resolve(), folder.resolve())
+    return f"sqlite:///{Path(rel).as_posix()}"
