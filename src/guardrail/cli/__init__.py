@@ -87,8 +87,7 @@ class LazyGroup(click.Group):
 @click.option(
     "--no-color",
     is_flag=True,
-    envvar="NO_COLOR",
-    help="Plain output without colours (also NO_COLOR=1).",
+    help="Plain output without colours (also when NO_COLOR is set to any non-empty value).",
 )
 @click.option(
     "--config",
@@ -108,10 +107,13 @@ def cli(
     Exit codes: 0 clean · 1 findings at or above --fail-on · 2 usage, configuration or
     input error · 3 incomplete run (a collector, connector or rule failed).
     """
+    import os
     from pathlib import Path
 
     from guardrail.cli._ui import UI
 
+    # no-color.org: any non-empty NO_COLOR disables colour (it is not a boolean to parse).
+    no_color = no_color or bool(os.environ.get("NO_COLOR"))
     ctx.obj = UI(quiet=quiet, verbose=verbose, color=not no_color)
     path = Path(config_file) if config_file else Path(".guardrail.yaml")
     if config_file or path.is_file():
