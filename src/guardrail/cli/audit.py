@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from guardrail.cli._common import make_output_dir, parse_time, write_file
+from guardrail.cli._options import F, lang_option, stacked
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode
 
@@ -145,102 +146,85 @@ def _write_reports(
     return written
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
 def _common(*, sample: int) -> Callable[[F], F]:
     """Arguments and options shared by audit and check. Every option also reads a GUARDRAIL_*
     environment variable and the config file (flag > env > file > default)."""
 
-    def deco(fn: F) -> F:
-        decorators = [
-            click.argument(
-                "stack", type=click.Path(path_type=Path), default=Path(), envvar="GUARDRAIL_STACK"
-            ),
-            click.option(
-                "-F",
-                "--framework",
-                "frameworks",
-                multiple=True,
-                metavar="ID",
-                envvar="GUARDRAIL_FRAMEWORK",
-                help="Frameworks to evaluate (repeatable): pipl, gdpr, ccpa. "
-                "Default: all installed.",
-            ),
-            click.option(
-                "--fail-on",
-                type=click.Choice(SEVERITIES),
-                default="high",
-                show_default=True,
-                envvar="GUARDRAIL_FAIL_ON",
-                help="Exit 1 when an open finding is at or above this severity.",
-            ),
-            click.option(
-                "--lang",
-                type=click.Choice(["en", "zh"]),
-                default="en",
-                show_default=True,
-                envvar="GUARDRAIL_LANG",
-                help="Language of the summary and reports.",
-            ),
-            click.option(
-                "--at",
-                metavar="TIME",
-                envvar="GUARDRAIL_AT",
-                help="Audit as of this ISO 8601 time (reproducible runs).",
-            ),
-            click.option(
-                "-o",
-                "--output",
-                "formats",
-                multiple=True,
-                metavar="FORMAT",
-                envvar="GUARDRAIL_OUTPUT",
-                help="Report formats to write (repeatable): json, html, md, sarif, "
-                "junit, csv, ocsf, oscal, pdf.",
-            ),
-            click.option(
-                "--output-dir",
-                type=click.Path(path_type=Path),
-                default=Path("guardrail-out"),
-                show_default=True,
-                envvar="GUARDRAIL_OUTPUT_DIR",
-                help="Folder for the reports.",
-            ),
-            click.option(
-                "--sample",
-                type=click.IntRange(1, 1_000_000),
-                default=sample,
-                show_default=True,
-                envvar="GUARDRAIL_SAMPLE",
-                help="Rows sampled per table.",
-            ),
-            click.option(
-                "--baseline",
-                type=click.Path(dir_okay=False),
-                metavar="FILE",
-                envvar="GUARDRAIL_BASELINE",
-                help="A previous report.json: its findings are baselined (reported, not gating).",
-            ),
-            click.option(
-                "--waivers",
-                type=click.Path(dir_okay=False),
-                metavar="FILE",
-                envvar="GUARDRAIL_WAIVERS",
-                help="Waivers file (default: policies/waivers.yaml next to the manifest).",
-            ),
-            click.option(
-                "--no-waivers",
-                is_flag=True,
-                envvar="GUARDRAIL_NO_WAIVERS",
-                help="Ignore every waiver (auditor mode).",
-            ),
-        ]
-        for d in reversed(decorators):
-            fn = d(fn)
-        return fn
-
-    return deco
+    return stacked(
+        click.argument(
+            "stack", type=click.Path(path_type=Path), default=Path(), envvar="GUARDRAIL_STACK"
+        ),
+        click.option(
+            "-F",
+            "--framework",
+            "frameworks",
+            multiple=True,
+            metavar="ID",
+            envvar="GUARDRAIL_FRAMEWORK",
+            help="Frameworks to evaluate (repeatable): pipl, gdpr, ccpa. Default: all installed.",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(SEVERITIES),
+            default="high",
+            show_default=True,
+            envvar="GUARDRAIL_FAIL_ON",
+            help="Exit 1 when an open finding is at or above this severity.",
+        ),
+        lang_option("Language of the summary and reports.", envvar="GUARDRAIL_LANG"),
+        click.option(
+            "--at",
+            metavar="TIME",
+            envvar="GUARDRAIL_AT",
+            help="Audit as of this ISO 8601 time (reproducible runs).",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            "formats",
+            multiple=True,
+            metavar="FORMAT",
+            envvar="GUARDRAIL_OUTPUT",
+            help="Report formats to write (repeatable): json, html, md, sarif, "
+            "junit, csv, ocsf, oscal, pdf.",
+        ),
+        click.option(
+            "--output-dir",
+            type=click.Path(path_type=Path),
+            default=Path("guardrail-out"),
+            show_default=True,
+            envvar="GUARDRAIL_OUTPUT_DIR",
+            help="Folder for the reports.",
+        ),
+        click.option(
+            "--sample",
+            type=click.IntRange(1, 1_000_000),
+            default=sample,
+            show_default=True,
+            envvar="GUARDRAIL_SAMPLE",
+            help="Rows sampled per table.",
+        ),
+        click.option(
+            "--baseline",
+            type=click.Path(dir_okay=False),
+            metavar="FILE",
+            envvar="GUARDRAIL_BASELINE",
+            help="A previous report.json: its findings are baselined (reported, not gating).",
+        ),
+        click.option(
+            "--waivers",
+            type=click.Path(dir_okay=False),
+            metavar="FILE",
+            envvar="GUARDRAIL_WAIVERS",
+            help="Waivers file (default: policies/waivers.yaml next to the manifest).",
+        ),
+        click.option(
+            "--no-waivers",
+            is_flag=True,
+            envvar="GUARDRAIL_NO_WAIVERS",
+            help="Ignore every waiver (auditor mode).",
+        ),
+    )
 
 
 def _known_formats(formats: tuple[str, ...]) -> None:

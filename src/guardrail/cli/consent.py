@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from guardrail.cli._common import parse_time, write_text_atomic
+from guardrail.cli._options import format_option, lang_option
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode, InputError
 
@@ -167,14 +168,7 @@ def _states_table(ui: UI, states: tuple[ConsentState, ...], lang: str, title: st
     ui.print(table)
 
 
-FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+FORMAT = format_option("table", "json", help="Output format.")
 
 
 @click.group()
@@ -203,13 +197,7 @@ FORMAT = click.option(
     type=click.Path(path_type=Path, dir_okay=False),
     help=f"Private JWK that signs receipts (also ${SIGNING_ENV}).",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "zh"]),
-    default="en",
-    show_default=True,
-    help="Language of explanations.",
-)
+@lang_option("Language of explanations.")
 @click.pass_context
 def consent(
     ctx: click.Context,
@@ -388,13 +376,7 @@ def status(
 
 @consent.command()
 @click.argument("subject")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "jsonl"]),
-    default="table",
-    show_default=True,
-)
+@format_option("table", "json", "jsonl")
 @click.pass_obj
 def history(c: _Ctx, subject: str, fmt: str) -> None:
     """Every event of SUBJECT, oldest first."""
@@ -576,14 +558,7 @@ def erase(c: _Ctx, subject: str, yes: bool) -> None:
 
 @consent.command()
 @click.argument("ref")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["jwt", "kantara"]),
-    default="jwt",
-    show_default=True,
-    help="The signed JWT, or its Kantara 1.1 JSON view.",
-)
+@format_option("jwt", "kantara", help="The signed JWT, or its Kantara 1.1 JSON view.")
 @click.pass_obj
 def receipt(c: _Ctx, ref: str, fmt: str) -> None:
     """Print the receipt of event REF (event id or sequence number)."""

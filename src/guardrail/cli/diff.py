@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from guardrail.cli._options import format_option
 from guardrail.cli._ui import UI
 
 __all__ = ["diff"]
@@ -15,9 +16,7 @@ __all__ = ["diff"]
 @click.command()
 @click.argument("old", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("new", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option("table", "json")
 @click.option(
     "--fail-on-new", is_flag=True, help="Exit 1 when NEW has open findings OLD did not have."
 )

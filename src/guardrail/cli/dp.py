@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from guardrail.cli._common import time_or_now, write_text_atomic
+from guardrail.cli._options import format_option, lang_option
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode
 
@@ -129,14 +130,7 @@ def dp() -> None:
 )
 @click.option("--table", help="Table to read when SOURCE is a database (overrides the spec).")
 @_ledger_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("table", "csv", "json", help="Output format.")
 @click.option(
     "-o",
     "--output",
@@ -148,7 +142,7 @@ def dp() -> None:
     is_flag=True,
     help="Draw new noise and charge the budget again, even if this query was answered before.",
 )
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@lang_option()
 @click.option("--at", metavar="TIME", help="Record the release at this ISO 8601 time.")
 @click.pass_obj
 def query(
@@ -411,14 +405,8 @@ def _bounds_text(b: Any) -> str:
 @click.option("--epsilon", type=click.FloatRange(min=0, min_open=True), help="With --set.")
 @click.option("--delta", type=click.FloatRange(0, 1, max_open=True), help="With --set.")
 @click.option("--privacy-unit", metavar="NAME", help="With --set: the protected unit.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@format_option("table", "json")
+@lang_option()
 @click.option("--at", metavar="TIME", help="Time of the statement / change (ISO 8601).")
 @click.pass_obj
 def budget(

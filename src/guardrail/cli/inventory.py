@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from guardrail.cli._common import time_or_now, write_file
+from guardrail.cli._options import format_option, lang_option
 from guardrail.cli._ui import UI
 
 __all__ = ["inventory"]
@@ -14,14 +15,7 @@ __all__ = ["inventory"]
 
 @click.command()
 @click.argument("source", default=".")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["md", "csv", "xlsx", "json"]),
-    default="md",
-    show_default=True,
-    help="Output format (xlsx and json hold every view).",
-)
+@format_option("md", "csv", "xlsx", "json", help="Output format (xlsx and json hold every view).")
 @click.option(
     "--view",
     type=click.Choice(["fields", "ropa", "pipl"]),
@@ -36,7 +30,7 @@ __all__ = ["inventory"]
     type=click.Path(path_type=Path),
     help="Write to this file (default: stdout; xlsx: guardrail-out/inventory.xlsx).",
 )
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@lang_option()
 @click.option(
     "--sample",
     type=click.IntRange(1, 1_000_000),

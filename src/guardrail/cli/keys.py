@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from guardrail.cli._common import parse_time
+from guardrail.cli._options import format_option
 from guardrail.cli._ui import UI
 
 __all__ = ["keys"]
@@ -102,14 +103,7 @@ def retire(ui: UI, file: Path, key_id: str, kms_path: Path | None) -> None:
 @keys.command(name="list")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_KMS
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("table", "json", help="Output format.")
 @click.pass_obj
 def list_(ui: UI, file: Path, kms_path: Path | None, fmt: str) -> None:
     """List the keys of FILE: id, status (primary / decrypt-only) and creation time."""

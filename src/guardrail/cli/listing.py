@@ -6,6 +6,7 @@ import json
 
 import click
 
+from guardrail.cli._options import format_option, lang_option
 from guardrail.cli._ui import UI
 
 __all__ = ["list_"]
@@ -21,10 +22,8 @@ __all__ = ["list_"]
     metavar="ID",
     help="Only controls cited by these frameworks.",
 )
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@lang_option()
+@format_option("table", "json")
 @click.pass_obj
 def list_(ui: UI, what: str, frameworks: tuple[str, ...], lang: str, fmt: str) -> None:
     """List the controls (with their article references) or the installed frameworks."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from guardrail.cli._common import make_output_dir, time_or_now, write_file
+from guardrail.cli._options import lang_option
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode
 
@@ -45,13 +46,7 @@ DEFAULT_FORMATS = ("md", "html", "cacao", "ics")
     type=click.Choice(FORMATS),
     help="Formats to write (repeatable): md, html, cacao, ics, json. Default: md html cacao ics.",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "zh"]),
-    default="en",
-    show_default=True,
-    help="Language of the playbook (notice templates come in both).",
-)
+@lang_option("Language of the playbook (notice templates come in both).")
 @click.option(
     "--output-dir",
     type=click.Path(path_type=Path),

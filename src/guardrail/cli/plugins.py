@@ -6,6 +6,7 @@ import json
 
 import click
 
+from guardrail.cli._options import format_option
 from guardrail.cli._ui import UI
 
 __all__ = ["plugins"]
@@ -17,9 +18,7 @@ def plugins() -> None:
 
 
 @plugins.command("list")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option("table", "json")
 @click.option("--check", is_flag=True, help="Also import each plugin and report failures.")
 @click.pass_obj
 def list_plugins(ui: UI, fmt: str, check: bool) -> int:

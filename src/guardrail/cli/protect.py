@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from guardrail.cli._common import parse_time
+from guardrail.cli._options import F, format_option, lang_option, stacked
 from guardrail.cli._ui import UI
 
 __all__ = ["protect", "reveal"]
@@ -50,7 +51,7 @@ _LABELS = {
     },
 }
 
-_KEYRING_OPTS = [
+_keyring_options = stacked(
     click.option(
         "--keyring",
         "keyring_file",
@@ -64,13 +65,18 @@ _KEYRING_OPTS = [
         type=click.Path(dir_okay=False, path_type=Path),
         help="LocalKMS key-encryption-key file, for a wrapped keyring.",
     ),
-]
+)
 
 
-def _keyring_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    for opt in reversed(_KEYRING_OPTS):
-        fn = opt(fn)
-    return fn
+def _policy_option(help: str) -> Callable[[F], F]:
+    deco: Callable[[F], F] = click.option(
+        "--policy",
+        "policy_path",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=help,
+    )
+    return deco
 
 
 def _info(ui: UI, message: str) -> None:
@@ -95,13 +101,7 @@ def _progress(ui: UI, what: str) -> Iterator[Callable[[str, int, int], None]]:
 
 @click.command()
 @click.argument("source")
-@click.option(
-    "--policy",
-    "policy_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The protect policy (YAML): which columns get which transform.",
-)
+@_policy_option("The protect policy (YAML): which columns get which transform.")
 @_keyring_options
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @click.option(
@@ -117,15 +117,8 @@ def _progress(ui: UI, what: str) -> Iterator[Callable[[str, int, int], None]]:
     show_default=True,
     help="Rows per chunk (one transaction / one journal step each).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
+@format_option("table", "json", help="Output format.")
+@lang_option()
 @click.option("--at", metavar="TIME", help="Record this ISO 8601 time as the run's time.")
 @click.pass_obj
 def protect(
@@ -225,13 +218,7 @@ def _render(ui: UI, report: Any, t: dict[str, str]) -> None:
 
 @click.command()
 @click.argument("source")
-@click.option(
-    "--policy",
-    "policy_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The protect policy the data was protected with.",
-)
+@_policy_option("The protect policy the data was protected with.")
 @click.option("--table", required=True, help="The table to reveal from.")
 @click.option("--column", "columns", multiple=True, required=True, help="A column (repeatable).")
 @click.option("--row", "rows", multiple=True, metavar="KEY", help="A row key (files: row number).")
@@ -250,14 +237,7 @@ def _render(ui: UI, report: Any, t: dict[str, str]) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append-only reveal log (default: guardrail-reveal-audit.jsonl next to the policy).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("table", "json", "csv", help="Output format.")
 @click.option("--at", metavar="TIME", help="Record this ISO 8601 time in the audit log.")
 @click.pass_obj
 def reveal(

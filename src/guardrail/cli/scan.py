@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from guardrail.cli._options import format_option
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode, GuardrailError
 
@@ -23,12 +24,11 @@ DB_SAMPLE = 1000
 
 @click.command()
 @click.argument("source")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "jsonl", "json", "sarif"]),
-    default="table",
-    show_default=True,
+@format_option(
+    "table",
+    "jsonl",
+    "json",
+    "sarif",
     help="Output: a readable table, JSON Lines (one object per detection and per column), "
     "one JSON document, or SARIF 2.1.0.",
 )

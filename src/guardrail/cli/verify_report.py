@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from guardrail.cli._options import format_option
 from guardrail.cli._ui import UI
 from guardrail.errors import ExitCode
 
@@ -38,14 +39,7 @@ __all__ = ["verify_report"]
     type=click.Path(path_type=Path, file_okay=False),
     help="Also re-hash the inputs a JSON report lists, relative to this stack folder.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Output: a readable table or exact JSON.",
-)
+@format_option("table", "json", help="Output: a readable table or exact JSON.")
 @click.pass_obj
 def verify_report(
     ui: UI,
