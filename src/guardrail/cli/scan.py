@@ -137,14 +137,9 @@ def scan(
     display = connector.display if connector is not None else source
 
     def records() -> Iterator[Finding | ColumnReport]:
-        if connector is None:
-            yield from _scan_paths(
-                source, ui, scanner, lang_arg, sample, min_score, not columns_only, scan_file
-            )
-            return
         from guardrail.connectors.files import FileConnector
 
-        if isinstance(connector, FileConnector):
+        if connector is None or isinstance(connector, FileConnector):
             yield from _scan_paths(
                 source, ui, scanner, lang_arg, sample, min_score, not columns_only, scan_file
             )
