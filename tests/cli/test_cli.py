@@ -130,9 +130,14 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 
 def test_incomplete_run_exits_3(shop: Path, tmp_path: Path) -> None:
     (shop / "data" / "shop.db").write_bytes(b"corrupt")
-    code, out, _ = invoke("audit", str(shop), "--at", AT, cwd=tmp_path)
+    code, out, err = invoke("audit", str(shop), "--at", AT, cwd=tmp_path)
     assert code == 3
-    assert "not a SQLite database" in out and "INCOMPLETE" in out
+    assert "not a SQLite database" in err and "INCOMPLETE" in out
+    # --quiet keeps the verdict and the reason: an incomplete run never fails silently.
+    code, out, err = invoke("-q", "audit", str(shop), "--at", AT, cwd=tmp_path)
+    assert code == 3 and "INCOMPLETE" in out
+    (line,) = [ln for ln in err.splitlines() if "not a SQLite database" in ln]
+    assert line.startswith("incomplete: ")
 
 
 def test_schema_commands_emit_valid_json_schema() -> None:

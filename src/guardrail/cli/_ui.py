@@ -42,8 +42,14 @@ class UI:
         return self._err
 
     def info(self, message: str) -> None:
+        """Progress and summary lines on stderr; silenced by --quiet."""
         if not self.quiet:
-            self.err.print(message, markup=False)
+            self.err.print(message, markup=False, soft_wrap=True)
+
+    def problem(self, message: str) -> None:
+        """A problem the user must see (an input that failed, an incomplete run): on stderr even
+        under --quiet, one line however long (never hard-wrapped, so CI logs stay greppable)."""
+        self.err.print(message, markup=False, soft_wrap=True)
 
     def print(self, renderable: Any) -> None:
         # Lines of text are never hard-wrapped, so they stay greppable in CI logs.

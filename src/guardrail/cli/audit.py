@@ -106,10 +106,6 @@ def _print_summary(ui: UI, result: object, lang: str, *, limit: int | None = Non
         ui.print(ft)
         if limit is not None and len(findings) > limit:
             ui.print(f"… and {len(findings) - limit} more (see the report)")
-    if result.errors:
-        ui.print("[bold red]The run is incomplete:[/]")
-        for e in result.errors:
-            ui.print(f"  {e.stage}: {e.message}" + (f" — {e.hint}" if e.hint else ""))
 
 
 def _verdict(ui: UI, result: object, fail_on: str, code: int) -> None:
@@ -117,6 +113,9 @@ def _verdict(ui: UI, result: object, fail_on: str, code: int) -> None:
     from guardrail.model.common import Severity
 
     assert isinstance(result, AuditResult)
+    # What failed is shown even under --quiet: an incomplete run must say why (on stderr).
+    for e in result.errors:
+        ui.problem(f"incomplete: {e.stage}: {e.message}" + (f" — {e.hint}" if e.hint else ""))
     if code == ExitCode.INCOMPLETE:
         msg = f"INCOMPLETE: {len(result.errors)} part(s) of the run failed (exit 3)"
     elif code == ExitCode.FINDINGS:

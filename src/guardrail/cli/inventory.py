@@ -85,5 +85,5 @@ def inventory(
     else:
         ui.raw(data.decode("utf-8"))
     for e in errors:
-        ui.info(f"incomplete: {e.stage}: {e.message}" + (f" — {e.hint}" if e.hint else ""))
+        ui.problem(f"incomplete: {e.stage}: {e.message}" + (f" — {e.hint}" if e.hint else ""))
     return int(ExitCode.INCOMPLETE) if errors else int(ExitCode.OK)

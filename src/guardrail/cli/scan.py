@@ -199,7 +199,7 @@ def scan(
         if connector is not None:
             connector.close()
     for message in errors:
-        ui.info(f"error: {message}")
+        ui.problem(f"error: {message}")
     if fmt == "json":
         ui.raw(
             json.dumps(
