@@ -35,3 +35,11 @@ def test_any_non_empty_no_color_turns_colour_off(value: str) -> None:
 def test_empty_no_color_is_ignored() -> None:
     proc = _run("list", "frameworks", env={"NO_COLOR": ""})
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("args", [(), ("keys",), ("consent",)])
+def test_a_bare_group_prints_its_help_and_exits_2(args: tuple[str, ...]) -> None:
+    proc = _run(*args)
+    assert proc.returncode == 2
+    assert proc.stdout.startswith("Usage: guardrail")
+    assert "error:" not in proc.stdout + proc.stderr

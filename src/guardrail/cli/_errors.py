@@ -33,12 +33,17 @@ def run(cli: click.Group, argv: list[str]) -> NoReturn:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(int(ExitCode.INCOMPLETE))
-    except click.ClickException as exc:
-        # Usage errors (unknown option, bad value ...) are exit 2, like click's own UsageError.
-        hint = None
-        if isinstance(exc, click.UsageError) and exc.ctx is not None:
-            hint = f"see '{exc.ctx.command_path} --help'"
+    except click.UsageError as exc:
+        # Usage errors (unknown option, bad value ...) are exit 2, like click's own.
+        if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
+            # A bare group (`guardrail`, `guardrail keys`): its help, not an error line.
+            click.echo(exc.ctx.get_help())
+            sys.exit(int(ExitCode.USAGE))
+        hint = f"see '{exc.ctx.command_path} --help'" if exc.ctx is not None else None
         fail(exc.format_message(), hint, ExitCode.USAGE)
+    except click.ClickException as exc:
+        # Other click errors (a bad file argument ...) are exit 2 as well.
+        fail(exc.format_message(), None, ExitCode.USAGE)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
