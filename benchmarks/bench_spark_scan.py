@@ -9,8 +9,9 @@ of ``--repeat`` runs:
 * **guardrail, one process** — reading the Parquet file + ``detect.scan_table`` in the same
   three modes (the results are compared: they must be identical);
 * **Presidio's Spark sample pattern** — a pandas UDF that calls Presidio's ``AnalyzerEngine``
-  once per cell (stock Presidio: blank spaCy pipeline, predefined recognizers), on the first
-  ``--presidio-rows`` rows of every column, its cells/s extrapolated to the 800,000 cells.
+  once per cell (stock Presidio: blank spaCy pipeline, predefined recognizers; one engine per
+  Python worker, built before the timing), on the first ``--presidio-rows`` rows of every
+  column, its cells/s extrapolated to the 800,000 cells.
 
     python benchmarks/bench_spark_scan.py [--repeat 3] [--master local[2]] [--presidio-rows 1000]
 """
@@ -24,6 +25,10 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+# Module level: with postponed annotations, PySpark resolves the pandas UDF's type hints
+# ("pd.Series") in this module's globals.
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import SHARED, machine, report
@@ -39,6 +44,11 @@ def median_time(fn: Any, repeat: int) -> tuple[float, Any]:
         out = fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), out
+
+
+def cells(scan: Any) -> dict[str, tuple[Any, ...]]:
+    """Every detection per cell, by column: row, span and entity."""
+    return {n: (a.rows, a.starts, a.ends, a.entities) for n, a in scan.columns.items()}
 
 
 def one_process(sample: int | None, detections: bool) -> Any:
@@ -57,20 +67,27 @@ def on_spark(df: Any, sample: int | None, detections: bool) -> Any:
 
 
 def presidio_udf(df: Any, rows: int) -> float:
-    """Seconds for Presidio's per-cell pandas UDF over ``rows`` rows of every column."""
-    import pandas as pd
+    """Seconds for Presidio's per-cell pandas UDF over ``rows`` rows of every column.
+
+    Each Python worker builds its ``AnalyzerEngine`` once and keeps it (as a Spark job would,
+    e.g. in a module-level cache); a warm-up pass over one column builds them before the
+    timing, so the figure is Presidio's steady per-cell cost, not its start-up."""
     from pyspark.sql import functions as F
     from pyspark.sql.functions import pandas_udf
 
     @pandas_udf("int")  # type: ignore[call-overload,misc]
     def count_pii(texts: pd.Series) -> pd.Series:
-        from guardrail.detect.presidio import stock_analyzer
+        import guardrail.detect.presidio as gp
 
-        analyzer = stock_analyzer("en")
+        # The worker process outlives the task: keep its analyzer on a module it imports.
+        analyzer = gp.__dict__.get("_bench_stock_en")
+        if analyzer is None:
+            analyzer = gp.__dict__["_bench_stock_en"] = gp.stock_analyzer("en")
         return texts.map(lambda t: 0 if t is None else len(analyzer.analyze(text=t, language="en")))
 
     head = df.limit(rows).repartition(2).cache()
     head.count()
+    head.limit(40).repartition(2).select(F.sum(count_pii(F.col(df.columns[0])))).collect()
     sums = [F.sum(count_pii(F.col(c))).alias(c) for c in df.columns]
     t0 = time.perf_counter()
     head.select(*sums).collect()
@@ -104,10 +121,9 @@ def main() -> None:
     ):
         t_spark, got = median_time(lambda s=sample, d=det: on_spark(df, s, d), args.repeat)
         t_one, want = median_time(lambda s=sample, d=det: one_process(s, d), args.repeat)
-        same = got.reports == want.reports and all(
-            (a.rows, a.starts, a.ends, a.entities) == (b.rows, b.starts, b.ends, b.entities)
-            for a, b in zip(got.columns.values(), want.columns.values(), strict=True)
-        )
+        # Column reports always; per-cell detections when asked for (without them
+        # ``scan_table`` returns no columns while Spark's scan still carries its evidence).
+        same = got.reports == want.reports and (not det or cells(got) == cells(want))
         rows.append(
             {
                 "mode": label,
