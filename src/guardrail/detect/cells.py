@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from guardrail.detect.catalog import Catalog, load_catalog
@@ -75,6 +76,7 @@ def value_kind(v: str) -> str:
     return "text"
 
 
+@cache
 def _width(regex: str) -> tuple[int, int]:
     """Minimum and maximum length a regex can match (from ``re``'s parser; (0, ∞) if the
     parser cannot say)."""
@@ -91,13 +93,20 @@ def _width(regex: str) -> tuple[int, int]:
 class _Cell:
     entity: str
     name: str
-    regex: re.Pattern[str]
+    regex: str
     score: float
     validator: ValidatorFn | None
     needs_hint: bool
-    lo: int
-    hi: int
     kinds: tuple[str, ...]
+
+
+@cache
+def _compiled(regex: str) -> re.Pattern[str]:
+    return re.compile(regex)
+
+
+#: A cell rule with its compiled regex.
+_Compiled = tuple[_Cell, re.Pattern[str]]
 
 
 @dataclass
@@ -147,7 +156,8 @@ class Evidence:
 
 
 class CellMatcher:
-    """The catalog's cell rules, compiled and indexed by value kind and length."""
+    """The catalog's cell rules, indexed by value kind and length. A rule's regex is compiled
+    (and its length range worked out) the first time a value of one of its kinds is seen."""
 
     def __init__(
         self,
@@ -164,35 +174,42 @@ class CellMatcher:
             if wanted is not None and spec.entity not in wanted:
                 continue
             for c in spec.cells:
-                lo, hi = _width(c.regex)
                 self._cells.append(
                     _Cell(
                         entity=spec.entity,
                         name=c.name,
-                        regex=re.compile(c.regex),
+                        regex=c.regex,
                         score=c.score,
                         validator=validators[c.validator] if c.validator else None,
                         needs_hint=c.needs_hint,
-                        lo=lo,
-                        hi=hi,
                         kinds=tuple(c.kinds),
                     )
                 )
-        self._index: dict[tuple[str, int], tuple[tuple[_Cell, ...], tuple[_Cell, ...]]] = {}
+        self._index: dict[tuple[str, int], tuple[tuple[_Compiled, ...], tuple[_Compiled, ...]]]
+        self._index = {}
+        #: Per value kind: its rules, compiled, with the lengths they can match.
+        self._kinds: dict[str, list[tuple[_Cell, re.Pattern[str], int, int]]] = {}
 
-    def _rules(self, kind: str, length: int) -> tuple[tuple[_Cell, ...], tuple[_Cell, ...]]:
+    def _rules(self, kind: str, length: int) -> tuple[tuple[_Compiled, ...], tuple[_Compiled, ...]]:
         """(rules that stand alone, rules needing a hint) for values of this kind and length,
         highest scores first."""
         key = (kind, length)
         hit = self._index.get(key)
         if hit is None:
+            of_kind = self._kinds.get(kind)
+            if of_kind is None:
+                of_kind = self._kinds[kind] = [
+                    (c, _compiled(c.regex), *_width(c.regex))
+                    for c in self._cells
+                    if kind in c.kinds
+                ]
             fit = sorted(
-                (c for c in self._cells if kind in c.kinds and c.lo <= length <= c.hi),
-                key=lambda c: -c.score,
+                ((c, rx) for c, rx, lo, hi in of_kind if lo <= length <= hi),
+                key=lambda c: -c[0].score,
             )
             hit = self._index[key] = (
-                tuple(c for c in fit if not c.needs_hint),
-                tuple(c for c in fit if c.needs_hint),
+                tuple(c for c in fit if not c[0].needs_hint),
+                tuple(c for c in fit if c[0].needs_hint),
             )
         return hit
 
@@ -204,24 +221,24 @@ class CellMatcher:
         entities when ``hinted`` is None)."""
         out: list[tuple[str, bool, float, str]] = []
         strong, shapes = self._rules(value_kind(value), len(value))
-        for c in strong:
-            score = self._check(c, value)
+        for c, rx in strong:
+            score = self._check(c, rx, value)
             if score is not None:
                 out.append((c.entity, False, score, c.name))
                 break  # the strongest rule names the value; weaker ones would only echo it
         seen: set[str] = set()
-        for c in shapes:
+        for c, rx in shapes:
             if c.entity in seen or (hinted is not None and c.entity not in hinted):
                 continue
-            score = self._check(c, value)
+            score = self._check(c, rx, value)
             if score is not None:
                 seen.add(c.entity)
                 out.append((c.entity, True, score, c.name))
         return out
 
     @staticmethod
-    def _check(c: _Cell, value: str) -> float | None:
-        if c.regex.fullmatch(value) is None:
+    def _check(c: _Cell, rx: re.Pattern[str], value: str) -> float | None:
+        if rx.fullmatch(value) is None:
             return None
         score = c.score
         if c.validator is not None:

@@ -19,7 +19,8 @@ import re
 import string
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from guardrail.detect.catalog import Catalog, EntitySpec, PatternSpec, load_catalog, merge_catalogs
@@ -65,23 +66,34 @@ _ALWAYS, _DIGITS, _LITERALS, _LITERALS_CASED, _REGEX, _CJK_TEXT = range(6)
 Candidate = tuple[int, int, float, int, str, str]
 
 
+@cache
+def _compiled(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile``, once per pattern for the process: rules compile their regexes on first
+    use (a scan runs a fraction of the catalog's 400), and rules sharing a regex share one
+    object (whose matches :meth:`Scanner._scan_digit_runs` reuses)."""
+    return re.compile(pattern, flags)
+
+
 class _Context:
     """Finds context words near a match in the ASCII-lowercased text: a literal-led regex
     search (fast in ``re``) bounded to the window, then a word-start check for English words
     ("phone" in "telephone" does not count). Windows stop at the batch separator."""
 
-    __slots__ = ("_rx",)
+    __slots__ = ("_pattern", "_rx")
 
     def __init__(self, words: Iterable[str]) -> None:
         uniq = sorted(
             {w.strip().translate(_ASCII_LOWER) for w in words if w.strip()}, key=len, reverse=True
         )
-        self._rx = re.compile("|".join(r"[ \t_-]+".join(map(re.escape, w.split())) for w in uniq))
+        self._pattern = "|".join(r"[ \t_-]+".join(map(re.escape, w.split())) for w in uniq)
+        self._rx: re.Pattern[str] | None = None  # compiled on the first search
 
     def search(self, low: str, a: int, b: int) -> bool:
         """Whether ``low[a:b]`` holds one of the words (``low`` is the lowercased text)."""
         pos = a
         rx = self._rx
+        if rx is None:
+            rx = self._rx = _compiled(self._pattern)
         while True:
             m = rx.search(low, pos, b)
             if m is None:
@@ -159,7 +171,8 @@ make_detection = _pick_constructor()
 class _Rule:
     entity: str
     name: str
-    regex: re.Pattern[str]
+    pattern: str
+    flags: int
     score: float
     boost: float
     validator: ValidatorFn | None
@@ -179,6 +192,16 @@ class _Rule:
     after: int
     anchored: bool
     language: str
+    _rx: re.Pattern[str] | None = field(default=None, init=False, compare=False, repr=False)
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled ``pattern`` (compiled on first use)."""
+        rx = self._rx
+        if rx is None:
+            rx = _compiled(self.pattern, self.flags)
+            object.__setattr__(self, "_rx", rx)
+        return rx
 
 
 _META = frozenset(".^$*+?{}[]\\|()")
@@ -228,13 +251,14 @@ def _compile_rule(spec: EntitySpec, p: PatternSpec, validators: dict[str, Valida
         kind = _LITERALS_CASED
         single, finder = _literal_finder(_pure_alternation(trig.regex) or (), lower=False)
     elif trig.regex is not None:
-        kind, finder = _REGEX, re.compile(trig.regex)
+        kind, finder = _REGEX, _compiled(trig.regex)
     else:
         kind = _CJK_TEXT
     return _Rule(
         entity=spec.entity,
         name=p.name,
-        regex=re.compile(p.regex, re.IGNORECASE if p.ignore_case else 0),
+        pattern=p.regex,
+        flags=re.IGNORECASE if p.ignore_case else 0,
         score=p.score,
         boost=p.context_boost,
         validator=validators[p.validator] if p.validator else None,
@@ -260,16 +284,16 @@ def _compile_rule(spec: EntitySpec, p: PatternSpec, validators: dict[str, Valida
 class _CharClass:
     """Membership in a one-character regex class, memoised per character."""
 
-    __slots__ = ("_memo", "_rx")
+    __slots__ = ("_cls", "_memo")
 
     def __init__(self, cls: str) -> None:
-        self._rx = re.compile(cls)
+        self._cls = cls
         self._memo: dict[str, bool] = {}
 
     def __contains__(self, ch: str) -> bool:
         hit = self._memo.get(ch)
         if hit is None:
-            hit = self._memo[ch] = bool(ch) and self._rx.fullmatch(ch) is not None
+            hit = self._memo[ch] = bool(ch) and _compiled(self._cls).fullmatch(ch) is not None
         return hit
 
 
@@ -299,7 +323,7 @@ class _DigitTrigger:
         self.separators = separators
         single = preceded_by is not None and _ONE_CHAR_CLASS.fullmatch(preceded_by) is not None
         self.pre_regex = (
-            re.compile(f"(?:{preceded_by})$") if preceded_by and not single else None
+            _compiled(f"(?:{preceded_by})$") if preceded_by and not single else None
         )  # checked per run, after dispatch
         # The character right before the run is checked at dispatch: the class itself, or the
         # class a longer regex ends with ("...[ \t]+" -> "[ \t]").

@@ -502,7 +502,7 @@ class _PhoneRegion:
     of Latin American regions) are not applied.
     """
 
-    __slots__ = ("cc", "lengths", "mobile", "prefix", "valid")
+    __slots__ = ("_mobile", "_mobile_pattern", "cc", "lengths", "prefix", "valid")
 
     def __init__(self, region: str) -> None:
         from phonenumbers import PhoneMetadata
@@ -530,10 +530,18 @@ class _PhoneRegion:
             d.national_number_pattern for d in descs if d is not None and d.national_number_pattern
         ]
         self.valid = re.compile("(?:" + ")|(?:".join(pats) + ")") if pats else None
-        mobile = md.mobile.national_number_pattern if md.mobile is not None else None
-        self.mobile = re.compile(mobile) if mobile else self.valid
+        # Only CN's mobile pattern is used: compiled on first use.
+        self._mobile_pattern = md.mobile.national_number_pattern if md.mobile is not None else None
+        self._mobile: re.Pattern[str] | None = None
         lengths = md.general_desc.possible_length if md.general_desc is not None else ()
         self.lengths = frozenset(lengths or ())
+
+    @property
+    def mobile(self) -> re.Pattern[str] | None:
+        """The region's mobile number pattern (its valid-number pattern if it has none)."""
+        if self._mobile is None:
+            self._mobile = re.compile(self._mobile_pattern) if self._mobile_pattern else self.valid
+        return self._mobile
 
     def national(self, digits: str) -> int:
         """2 valid, 1 possible (length only), 0 neither — for a number dialled nationally."""
@@ -589,7 +597,16 @@ def _international(digits: str) -> int:
         cc = digits[:k]
         regions = _regions_for_cc(cc)
         if regions:
-            return max(_phone_region(r).significant(digits[k:]) for r in regions)
+            # The best verdict over the country code's regions; the main region comes first
+            # and usually settles it, so the others (24 more for +1) are only built when not.
+            nsn = digits[k:]
+            best = 0
+            for r in regions:
+                verdict = _phone_region(r).significant(nsn)
+                if verdict == 2:
+                    return 2
+                best = max(best, verdict)
+            return best
     return 0
 
 
