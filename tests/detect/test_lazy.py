@@ -125,3 +125,24 @@ def test_a_valid_us_number_builds_no_other_nanp_region() -> None:
     v._phone_region.cache_clear()
     assert v._international(v._digits("+1-518-517-4143")) == 2
     assert v._phone_region.cache_info().currsize == 1
+
+
+@pytest.mark.parametrize("rows", [False, True])
+@pytest.mark.parametrize("large", [False, True])
+def test_small_arrow_arrays_deduplicate_like_arrows_hash_kernel(
+    rows: bool, large: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow as pa
+
+    from guardrail.detect import cells
+
+    values = ["b", None, "a", "b", "", "张伟", "a", None, "b "]
+    arr = pa.chunked_array(
+        [values[:4], values[4:]], type=pa.large_string() if large else pa.string()
+    )
+    small = cells._distinct(arr, rows=rows)
+    monkeypatch.setattr(cells, "SMALL_ARRAY", 0)  # Arrow's dictionary_encode + value_counts
+    assert cells._distinct(arr, rows=rows) == small
+    assert small[0] == ["b", "a", "", "张伟", "b "]
+    assert small[1] == [2, 2, 1, 1, 1]
+    assert small[2] == ([0, -1, 1, 0, 2, 3, 1, -1, 4] if rows else None)
