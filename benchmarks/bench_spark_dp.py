@@ -153,7 +153,8 @@ def main() -> None:
             },
         )
         start = time.perf_counter() - t0
-        print(f"{master}: Spark session started in {start:.1f} s")
+        cores = spark.sparkContext.defaultParallelism
+        print(f"{master}: Spark session started in {start:.1f} s ({cores} executor cores)")
         for n in sizes:
             data = load(n)
             path = parquet_path(n)
