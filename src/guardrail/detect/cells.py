@@ -221,8 +221,11 @@ class CellMatcher:
         entities when ``hinted`` is None)."""
         out: list[tuple[str, bool, float, str]] = []
         strong, shapes = self._rules(value_kind(value), len(value))
+        # Most rules fail their regex: that test is made inline, the validator only after it.
         for c, rx in strong:
-            score = self._check(c, rx, value)
+            if rx.fullmatch(value) is None:
+                continue
+            score = self._score(c, value)
             if score is not None:
                 out.append((c.entity, False, score, c.name))
                 break  # the strongest rule names the value; weaker ones would only echo it
@@ -230,16 +233,17 @@ class CellMatcher:
         for c, rx in shapes:
             if c.entity in seen or (hinted is not None and c.entity not in hinted):
                 continue
-            score = self._check(c, rx, value)
+            if rx.fullmatch(value) is None:
+                continue
+            score = self._score(c, value)
             if score is not None:
                 seen.add(c.entity)
                 out.append((c.entity, True, score, c.name))
         return out
 
     @staticmethod
-    def _check(c: _Cell, rx: re.Pattern[str], value: str) -> float | None:
-        if rx.fullmatch(value) is None:
-            return None
+    def _score(c: _Cell, value: str) -> float | None:
+        """The score of a value matching ``c``'s regex (None if its validator rejects it)."""
         score = c.score
         if c.validator is not None:
             verdict = c.validator(value)
@@ -294,7 +298,8 @@ class CellMatcher:
             # value with CJK characters longer than a name or place is text, not a token.
             if len(v) <= 40 and " " not in v and (len(v) <= 8 or not _CJK_CHAR.search(v)):
                 ev.tokens += k
-            if "*" in v or _PROTECTED.fullmatch(v):
+            # _PROTECTED matches a "gr1:" token or 24+ characters: most values are neither.
+            if "*" in v or ((len(v) >= 24 or v.startswith("gr1:")) and _PROTECTED.fullmatch(v)):
                 ev.protected += k
             hits = self.match(v, hinted)
             wholly = False
