@@ -286,22 +286,26 @@ class CellMatcher:
         ev = Evidence()
         per_value: list[list[Candidate]] | None = [[] for _ in distinct] if spans else None
         to_scan: list[int] = []
+        match = self.match
+        # Per-value tallies in locals (this loop runs for every distinct value).
+        n = n_distinct = max_len = tokens = protected = 0
         for j, (raw, k) in enumerate(zip(distinct, counts, strict=True)):
             v = raw.strip()
             if not v:
                 continue
-            ev.n += k
-            ev.distinct += 1
-            if len(v) > ev.max_len:
-                ev.max_len = len(v)
+            n += k
+            n_distinct += 1
+            size = len(v)
+            if size > max_len:
+                max_len = size
             # A code or identifier: one short token. Chinese is written without spaces, so a
             # value with CJK characters longer than a name or place is text, not a token.
-            if len(v) <= 40 and " " not in v and (len(v) <= 8 or not _CJK_CHAR.search(v)):
-                ev.tokens += k
+            if size <= 40 and " " not in v and (size <= 8 or not _CJK_CHAR.search(v)):
+                tokens += k
             # _PROTECTED matches a "gr1:" token or 24+ characters: most values are neither.
-            if "*" in v or ((len(v) >= 24 or v.startswith("gr1:")) and _PROTECTED.fullmatch(v)):
-                ev.protected += k
-            hits = self.match(v, hinted)
+            if "*" in v or ((size >= 24 or v.startswith("gr1:")) and _PROTECTED.fullmatch(v)):
+                protected += k
+            hits = match(v, hinted)
             wholly = False
             shaped = False
             for entity, needs_hint, score, _rule in hits:
@@ -330,6 +334,11 @@ class CellMatcher:
                 )
             if scanner is not None and not wholly and not shaped:
                 to_scan.append(j)
+        ev.n = n
+        ev.distinct = n_distinct
+        ev.max_len = max_len
+        ev.tokens = tokens
+        ev.protected = protected
         if to_scan and scanner is not None:
             texts = [distinct[j] for j in to_scan]
             found = scanner.candidates_many(texts, language=language)  # type: ignore[arg-type]

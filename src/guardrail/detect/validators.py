@@ -116,11 +116,14 @@ _IIN_RANGES: tuple[tuple[int, int, tuple[int, ...]], ...] = (
 )
 
 
+#: :data:`_IIN_RANGES` with the prefix length each range reads.
+_IIN_PREFIXES = tuple((low, high, lengths, len(str(low))) for low, high, lengths in _IIN_RANGES)
+
+
 def known_iin(digits: str) -> bool:
     """Whether ``digits`` start with an issuer range of a major card network, at a valid length."""
     n = len(digits)
-    for low, high, lengths in _IIN_RANGES:
-        k = len(str(low))
+    for low, high, lengths, k in _IIN_PREFIXES:
         if n in lengths and low <= int(digits[:k]) <= high:
             return True
     return False
