@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from guardrail.errors import ConfigError, ManifestError
@@ -46,6 +47,8 @@ def catalog_digest(catalog: ConsentCatalog) -> str:
 
 
 _US = 1_000_000
+_DAY_US = 86_400 * _US
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _date_us(d: date) -> int:
@@ -54,14 +57,25 @@ def _date_us(d: date) -> int:
 
 def add_period(at: datetime, period: Period) -> datetime:
     """``at`` plus a calendar period (month ends clamped: Jan 31 + P1M = Feb 28/29)."""
-    month_index = at.year * 12 + (at.month - 1) + 12 * period.years + period.months
+    return _add_period(at, period.years, period.months, period.days)
+
+
+def _add_period(at: datetime, years: int, months: int, days: int) -> datetime:
+    month_index = at.year * 12 + (at.month - 1) + 12 * years + months
     year, month0 = divmod(month_index, 12)
     month = month0 + 1
     nxt = date(year + (month == 12), month % 12 + 1, 1)
     last_day = (nxt - date(year, month, 1)).days
-    return at.replace(year=year, month=month, day=min(at.day, last_day)) + timedelta(
-        days=period.days
-    )
+    return at.replace(year=year, month=month, day=min(at.day, last_day)) + timedelta(days=days)
+
+
+@lru_cache(maxsize=16_384)
+def _period_shift_us(day: int, years: int, months: int, days: int) -> int:
+    """How many µs a period adds to an instant of UTC day ``day`` (days since the epoch).
+    In UTC it depends on the date only (the time of day passes through unchanged), so a
+    look-up computes it once per date instead of building datetimes each time."""
+    start = _EPOCH + timedelta(days=day)
+    return (_add_period(start, years, months, days) - start) // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +89,15 @@ class CompiledPurpose:
     #: (effective instant in µs, index of the notice) for every notice that requires
     #: re-consent for this purpose, oldest first.
     reconsent: tuple[tuple[int, int], ...]
+
+    def expiry_us(self, given_us: int) -> int | None:
+        """When a consent given at ``given_us`` lapses under ``validity`` (µs since the
+        epoch, UTC); ``None`` without a validity. Equals ``to_us(add_period(from_us(given_us),
+        validity))``."""
+        v = self.validity
+        if v is None:
+            return None
+        return given_us + _period_shift_us(given_us // _DAY_US, v.years, v.months, v.days)
 
     def required_notice(self, at_us: int) -> int:
         """Index of the oldest notice a consent must have been given under at ``at_us``
@@ -90,12 +113,24 @@ class CompiledPurpose:
 class CompiledCatalog:
     """A catalog prepared for look-ups; immutable and shareable between threads."""
 
-    __slots__ = ("_ages", "_all_laws", "catalog", "digest", "notice_index", "purposes")
+    __slots__ = (
+        "_ages",
+        "_all_laws",
+        "_first_notice",
+        "_notice_starts",
+        "catalog",
+        "digest",
+        "notice_index",
+        "purposes",
+    )
 
     def __init__(self, catalog: ConsentCatalog) -> None:
         self.catalog = catalog
         self.digest = catalog_digest(catalog)
         self.notice_index: dict[str, int] = {n.version: i for i, n in enumerate(catalog.notices)}
+        self._first_notice = catalog.notices[0].version
+        #: (first µs of the effective day, version) per notice, in catalog order.
+        self._notice_starts = tuple((_date_us(n.effective), n.version) for n in catalog.notices)
         self.purposes: dict[str, CompiledPurpose] = {
             p.id: self._compile(p, catalog) for p in catalog.purposes
         }
@@ -129,6 +164,15 @@ class CompiledCatalog:
         for n in self.catalog.notices:
             if n.effective <= day:
                 current = n.version
+        return current
+
+    def notice_in_force_us(self, at_us: int) -> str:
+        """:meth:`notice_in_force` for an instant in µs since the epoch (UTC): a notice is in
+        force from the first instant of its effective day."""
+        current = self._first_notice
+        for start_us, version in self._notice_starts:
+            if start_us <= at_us:
+                current = version
         return current
 
     def laws_for(self, region: str | None) -> frozenset[Regime]:

@@ -42,6 +42,9 @@ GENESIS = hashlib.sha256(b"guardrail.consent.genesis.v1").digest()
 _DIGEST_PREFIX = b"guardrail.consent.event.v1\n"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
+#: ``json.dumps(..., separators=(",", ":"), ensure_ascii=False)`` builds this encoder on every
+#: call; one shared (stateless) instance encodes the same bytes.
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def to_us(at: datetime) -> int:
@@ -110,7 +113,7 @@ def new_event_id() -> str:
 
 def content_digest(content: tuple[object, ...]) -> bytes:
     """SHA-256 of an event's canonical bytes (``Row.content()`` order)."""
-    raw = json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    raw = _ENCODE(content).encode("utf-8")
     return hashlib.sha256(_DIGEST_PREFIX + raw).digest()
 
 

@@ -33,7 +33,7 @@ from guardrail.consent.events import (
     to_us,
     tombstone_ref,
 )
-from guardrail.consent.state import StateRow, derive
+from guardrail.consent.state import StateTuple, derive
 from guardrail.consent.store import DEFAULT_CACHE_MB, ConsentStore, Content
 from guardrail.crypto import Keyring, Pseudonymizer, SigningKey, VerifyingKey
 from guardrail.errors import ConfigError, ConsentMissing, InputError
@@ -57,6 +57,7 @@ __all__ = ["SUBJECT_CONTEXT", "ConsentRegistry", "Erasure"]
 SUBJECT_CONTEXT = "guardrail.consent.subject"
 _PROBE = "guardrail.consent.keyring-probe"
 _FUTURE_SKEW = timedelta(minutes=5)
+_FUTURE_SKEW_US = _FUTURE_SKEW // timedelta(microseconds=1)
 
 _HINTS: dict[MissingReason, str] = {
     MissingReason.NEVER_GIVEN: "ask for consent before processing",
@@ -317,16 +318,17 @@ class ConsentRegistry:
 
     def _content(self, request: ConsentRequest, now: datetime) -> tuple[Content, bytes]:
         catalog = self._compiled
-        occurred = request.occurred_at or now
-        if occurred > now + _FUTURE_SKEW:
+        now_us = to_us(now)
+        occurred_us = to_us(request.occurred_at) if request.occurred_at is not None else now_us
+        if occurred_us > now_us + _FUTURE_SKEW_US:
             raise InputError(
                 "the event's time is in the future", hint="record choices when they are made"
             )
-        if request.purpose is not None:
-            self._purpose(request.purpose)
+        if request.purpose is not None and request.purpose not in catalog.purposes:
+            self._purpose(request.purpose)  # raises: unknown purpose
         notice = request.notice_version
         if notice is None and request.action is ConsentAction.GIVEN:
-            notice = catalog.notice_in_force(occurred)
+            notice = catalog.notice_in_force_us(occurred_us)
         if notice is not None and notice not in catalog.notice_index:
             known = ", ".join(catalog.notice_index)
             raise InputError(
@@ -338,8 +340,8 @@ class ConsentRegistry:
             self._pseudo.pseudonym(request.subject),
             request.purpose,
             request.action.value,
-            to_us(occurred),
-            to_us(now),
+            occurred_us,
+            now_us,
             notice,
             request.channel.value,
             int(request.separate_consent),
@@ -467,8 +469,8 @@ class ConsentRegistry:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _rows(self, subject: str) -> list[StateRow]:
-        return self.store.state_rows(self._subjects(subject))
+    def _rows(self, subject: str) -> list[StateTuple]:
+        return self.store.state_tuples(self._subjects(subject))
 
     def status(self, subject: str, purpose: str, *, at: datetime | None = None) -> ConsentState:
         """The subject's consent state for ``purpose`` at ``at`` (default: now).

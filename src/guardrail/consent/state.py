@@ -24,11 +24,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
-from guardrail.consent.catalog import CompiledCatalog, CompiledPurpose, add_period
+from guardrail.consent.catalog import CompiledCatalog, CompiledPurpose
 from guardrail.consent.events import from_us, to_us
 from guardrail.model.consent import ConsentState, Lifecycle, MissingReason
 
-__all__ = ["STATE_COLUMNS", "StateRow", "derive"]
+__all__ = ["STATE_COLUMNS", "StateRow", "StateTuple", "derive"]
 
 
 class StateRow(NamedTuple):
@@ -49,6 +49,12 @@ class StateRow(NamedTuple):
 
 STATE_COLUMNS = StateRow._fields
 
+#: A plain row of the same columns, as the driver returns it (a look-up folds these directly:
+#: building a ``StateRow`` per event costs more than reading it).
+StateTuple = tuple[
+    int, str | None, str, int, str | None, int, int, str | None, int | None, str | None, int | None
+]
+
 _CONSENT = frozenset({"given", "refused", "withdrawn", "expired"})
 _LIFECYCLE = {
     "given": Lifecycle.GIVEN,
@@ -65,7 +71,7 @@ _MISSING = {
 
 
 def derive(
-    rows: Iterable[StateRow],
+    rows: Iterable[StateTuple],
     purpose: CompiledPurpose,
     catalog: CompiledCatalog,
     at: datetime,
@@ -76,32 +82,37 @@ def derive(
     if at_us is None:
         at_us = to_us(at)
     pid = purpose.id
-    decisive: StateRow | None = None
+    sale_or_share = purpose.sale_or_share
+    last: StateTuple | None = None
     opted_out = gpc = limited = False
     region: str | None = None
     for r in rows:
-        if r.occurred_at > at_us:
+        # Index access (StateRow column order) is cheaper than attribute access per row.
+        if r[3] > at_us:  # occurred_at
             continue
-        if r.region is not None:
-            region = r.region
-        action = r.action
-        if r.gpc and purpose.sale_or_share:
+        if r[7] is not None:  # region
+            region = r[7]
+        action = r[2]
+        row_purpose = r[1]
+        row_gpc = r[6]
+        if row_gpc and sale_or_share:
             # A signal received with any event opts the browser's user out of every sale and
             # share, and wins over a conflicting choice made at the same time (11 CCR §7025(c)).
             opted_out = gpc = True
-        if r.purpose == pid and action in _CONSENT:
-            decisive = r
+        if row_purpose == pid and action in _CONSENT:
+            last = r
             if action == "given":
                 limited = False  # consenting again lifts a limit for this purpose
-        elif r.purpose is None or r.purpose == pid:
+        elif row_purpose is None or row_purpose == pid:
             if action == "opt_out" or action == "gpc":
                 opted_out = True
-                gpc = gpc or action == "gpc" or bool(r.gpc)
-            elif action == "opt_in" and not r.gpc:
+                gpc = gpc or action == "gpc" or bool(row_gpc)
+            elif action == "opt_in" and not row_gpc:
                 opted_out = gpc = False
             elif action == "limit_sensitive":
                 limited = True
 
+    decisive = StateRow._make(last) if last is not None else None
     lifecycle = Lifecycle.NEVER_GIVEN
     minor: int | None = None
     expires_us: int | None = None
@@ -112,8 +123,8 @@ def derive(
             region = decisive.region
         if lifecycle is Lifecycle.GIVEN:
             expires_us = decisive.expires_at
-            if expires_us is None and purpose.validity is not None:
-                expires_us = to_us(add_period(from_us(decisive.occurred_at), purpose.validity))
+            if expires_us is None:
+                expires_us = purpose.expiry_us(decisive.occurred_at)
             if expires_us is not None and at_us >= expires_us:
                 lifecycle = Lifecycle.EXPIRED
 

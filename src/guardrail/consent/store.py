@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from guardrail.consent.events import COLUMNS, GENESIS, Row, link
-from guardrail.consent.state import STATE_COLUMNS, StateRow
+from guardrail.consent.state import STATE_COLUMNS, StateRow, StateTuple
 from guardrail.errors import ConfigError, ConnectorError, GuardrailError
 
 __all__ = [
@@ -193,6 +193,7 @@ class ConsentStore:
                 hint="use sqlite:///path.db (default) or postgresql://user@host/db",
             )
         self.dialect = backend
+        self._sqlite = backend == "sqlite"
         self._ph = "?" if backend == "sqlite" else "%s"
         self._memory = backend == "sqlite" and (parsed.database or "") in ("", ":memory:")
         if backend == "sqlite":
@@ -427,17 +428,29 @@ class ConsentStore:
             self._checkin(conn)
             return
         with self._main_lock:
-            if self._main is None:
-                conn = self._checkout()
-                conn.execute(f"PRAGMA cache_size = -{self._cache_kib}")
-                self._main = conn
+            conn = self._main_conn()
             try:
-                yield self._main
+                yield conn
             except self._dbapi_error:
-                if not self._memory:
-                    self._discard(self._main)
-                    self._main = None
+                self._drop_main()
                 raise
+
+    def _main_conn(self) -> Any:
+        """The long-lived SQLite connection of the hot paths (``_main_lock`` held). The hot
+        methods take the lock themselves instead of entering :meth:`_hot`: a generator
+        context manager costs more per call than the lock."""
+        conn = self._main
+        if conn is None:
+            conn = self._checkout()
+            conn.execute(f"PRAGMA cache_size = -{self._cache_kib}")
+            self._main = conn
+        return conn
+
+    def _drop_main(self) -> None:
+        """Discard the hot SQLite connection after a driver error (``_main_lock`` held)."""
+        if not self._memory and self._main is not None:
+            self._discard(self._main)
+            self._main = None
 
     def warm(self) -> int:
         """Read the whole look-up index once (into the hot connection's cache, or the
@@ -475,32 +488,47 @@ class ConsentStore:
         """Append events atomically. ``items`` are (content, digest) pairs; content is
         ``Row.content()`` order. Returns the stored rows with their numbers and links."""
         try:
+            if self._sqlite:
+                with self._main_lock:
+                    try:
+                        return self._append_on(self._main_conn(), items, meta)
+                    except self._dbapi_error:
+                        self._drop_main()
+                        raise
             with self._hot() as conn:
-                cur = conn.cursor()
-                cur.execute(self._begin_write)
-                try:
-                    cur.execute(self._head_sql)
-                    seq, chain = cur.fetchone()
-                    chain = bytes(chain)
-                    rows: list[Row] = []
-                    for content, digest in items:
-                        seq += 1
-                        chain = link(chain, digest)
-                        rows.append(Row._make((seq, *content, None, digest, chain)))
-                    if rows:
-                        cur.executemany(self._insert_sql, rows)
-                        cur.execute(self._move_head_sql, (seq, chain, rows[-1].recorded_at))
-                    for key, value in (meta or {}).items():
-                        cur.execute(self._upsert_meta_sql, (key, value))
-                    cur.execute("COMMIT")
-                except BaseException:
-                    with contextlib.suppress(Exception):
-                        cur.execute("ROLLBACK")
-                    raise
-                finally:
-                    cur.close()
+                return self._append_on(conn, items, meta)
         except self._dbapi_error as exc:
             raise self._failed_raw("write to", exc) from None
+
+    def _append_on(
+        self, conn: Any, items: Sequence[tuple[Content, bytes]], meta: Mapping[str, str] | None
+    ) -> list[Row]:
+        cur = conn.cursor()
+        cur.execute(self._begin_write)
+        try:
+            cur.execute(self._head_sql)
+            seq, chain = cur.fetchone()
+            chain = bytes(chain)
+            rows: list[Row] = []
+            for content, digest in items:
+                seq += 1
+                chain = link(chain, digest)
+                rows.append(Row._make((seq, *content, None, digest, chain)))
+            if len(rows) == 1:
+                cur.execute(self._insert_sql, rows[0])
+            elif rows:
+                cur.executemany(self._insert_sql, rows)
+            if rows:
+                cur.execute(self._move_head_sql, (seq, chain, rows[-1].recorded_at))
+            for key, value in (meta or {}).items():
+                cur.execute(self._upsert_meta_sql, (key, value))
+            cur.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
         return rows
 
     def append_one(self, item: tuple[Content, bytes]) -> Row:
@@ -605,21 +633,28 @@ class ConsentStore:
     def state_rows(self, subjects: Sequence[str]) -> list[StateRow]:
         """The events of a subject (its pseudonyms under every key) in occurrence order, with
         the columns state derivation needs."""
-        many = self._in(self._state_many_sql, subjects) if len(subjects) > 1 else ""
-        sql = many or self._state_sql
-        try:
-            with self._hot() as conn:
-                if self.dialect == "sqlite":
+        return list(map(StateRow._make, self.state_tuples(subjects)))
+
+    def state_tuples(self, subjects: Sequence[str]) -> list[StateTuple]:
+        """:meth:`state_rows` as the driver's plain tuples (what a look-up folds)."""
+        sql = self._in(self._state_many_sql, subjects) if len(subjects) > 1 else self._state_sql
+        if self._sqlite:
+            with self._main_lock:
+                try:
                     # sqlite3's Connection.execute reuses its prepared-statement cache; no
                     # cursor object to create and close on this hot path.
-                    fetched = conn.execute(sql, tuple(subjects)).fetchall()
-                else:
-                    with conn.cursor() as cur:
-                        cur.execute(sql, tuple(subjects), prepare=True)
-                        fetched = cur.fetchall()
+                    fetched = self._main_conn().execute(sql, subjects).fetchall()
+                except self._dbapi_error as exc:
+                    self._drop_main()
+                    raise self._failed_raw("read", exc) from None
+            return cast(list[StateTuple], fetched)
+        try:
+            with self._hot() as conn, conn.cursor() as cur:
+                cur.execute(sql, tuple(subjects), prepare=True)
+                fetched = cur.fetchall()
         except self._dbapi_error as exc:
             raise self._failed_raw("read", exc) from None
-        return list(map(StateRow._make, fetched))
+        return cast(list[StateTuple], fetched)
 
     def history(self, subjects: Sequence[str]) -> list[Row]:
         return self._fetch(self._in(self._history_sql, subjects), tuple(subjects))
