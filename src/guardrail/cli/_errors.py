@@ -33,12 +33,12 @@ def run(cli: click.Group, argv: list[str]) -> NoReturn:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(int(ExitCode.INCOMPLETE))
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # A bare group (`guardrail`, `guardrail keys`): its help, not an error line.
+        click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
+        sys.exit(int(ExitCode.USAGE))
     except click.UsageError as exc:
         # Usage errors (unknown option, bad value ...) are exit 2, like click's own.
-        if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
-            # A bare group (`guardrail`, `guardrail keys`): its help, not an error line.
-            click.echo(exc.ctx.get_help())
-            sys.exit(int(ExitCode.USAGE))
         hint = f"see '{exc.ctx.command_path} --help'" if exc.ctx is not None else None
         fail(exc.format_message(), hint, ExitCode.USAGE)
     except click.ClickException as exc:
