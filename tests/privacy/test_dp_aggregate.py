@@ -466,6 +466,31 @@ aggregates: [{name: q, kind: quantiles, column: amount}]
     assert by_key[(0,)][0] == pytest.approx(50, abs=5)
 
 
+def test_empty_partition_false_release_rate() -> None:
+    """An empty partition's quantiles show at most at the rates _quantile_ci states."""
+    from guardrail.privacy.aggregate import _quantile_ci
+
+    rng = np.random.default_rng(20261122)
+    edges = np.linspace(0.0, 100.0, 65)
+    sigma = 3.0
+
+    def shown(rows: np.ndarray) -> int:
+        return sum(
+            _quantile_ci(r, edges[: r.size + 1], 0.5, sigma, 1.96)[0] is not None for r in rows
+        )
+
+    # Gaussian noise, 64 bins: stated rate < 3e-7, so none of 20,000 empty partitions.
+    assert shown(rng.normal(0.0, sigma, size=(20_000, 64))) == 0
+    # Laplace noise, one bin (the worst case): the exact rate 4.2e-4 (stated < 5e-4).
+    lap = rng.laplace(0.0, sigma / math.sqrt(2), size=(200_000, 1))
+    expected = lap.shape[0] * 0.5 * math.exp(-5 * math.sqrt(2))  # P(Laplace > 5 std)
+    assert abs(shown(lap) - expected) < 5 * math.sqrt(expected)
+    # A partition well above the noise always shows.
+    full = rng.normal(0.0, sigma, size=(200, 64))
+    full[:, 30] += 80 * sigma  # threshold 5·σ·√64 = 40σ; the noise sum has std 8σ
+    assert shown(full) == 200
+
+
 def test_a_release_is_citable_audit_evidence(ledger: Ledger) -> None:
     from guardrail.privacy.evidence import ANONYMISATION_REFS, release_evidence
 
