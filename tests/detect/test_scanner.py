@@ -326,6 +326,19 @@ def test_scan_invariants(text: str) -> None:
         assert scanner.min_score <= d.score <= 1.0
 
 
+@pytest.mark.parametrize(
+    "batch",
+    [
+        ["0000000", "010.000"],  # a 7-digit run's window reached the next document's "010.000"
+        ["电话 0000000", "010.000"],
+        ["0000000 x", "86 13800138000"],
+    ],
+)
+def test_batch_windows_stop_at_the_document(batch: list[str]) -> None:
+    scanner = default_scanner()
+    assert scanner.scan_many(batch) == [scanner.scan(t) for t in batch]
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(texts, max_size=6))
 def test_batch_equals_one_by_one(batch: list[str]) -> None:

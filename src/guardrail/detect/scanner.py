@@ -26,6 +26,7 @@ from typing import Any, Literal
 from guardrail.detect.catalog import Catalog, EntitySpec, PatternSpec, load_catalog, merge_catalogs
 from guardrail.detect.validators import ValidatorFn, make_validators
 from guardrail.errors import ConfigError
+from guardrail.model._base import trusted_constructor
 from guardrail.model.detection import Detection
 
 __all__ = [
@@ -120,48 +121,17 @@ def context_regex(words: Iterable[str]) -> _Context | None:
 
 # -- Detection objects ---------------------------------------------------------------------
 
-_FIELDS_SET = frozenset({"entity", "start", "end", "score", "recognizer"})
-_new = object.__new__
-_setattr = object.__setattr__
+_new_detection = trusted_constructor(
+    Detection, {"entity": "EMAIL_ADDRESS", "start": 1, "end": 5, "score": 0.5, "recognizer": "p"}
+)
 
 
-def _fast_detection(entity: str, start: int, end: int, score: float, recognizer: str) -> Detection:
-    d: Detection = _new(Detection)
-    _setattr(
-        d,
-        "__dict__",
-        {"entity": entity, "start": start, "end": end, "score": score, "recognizer": recognizer},
+def make_detection(entity: str, start: int, end: int, score: float, recognizer: str) -> Detection:
+    """A ``Detection`` without validation (trusted input): detections are made by the
+    thousand, and validation or ``model_construct`` would cost ~5 µs each."""
+    return _new_detection(
+        {"entity": entity, "start": start, "end": end, "score": score, "recognizer": recognizer}
     )
-    _setattr(d, "__pydantic_fields_set__", set(_FIELDS_SET))
-    _setattr(d, "__pydantic_extra__", None)
-    _setattr(d, "__pydantic_private__", None)
-    return d
-
-
-def _slow_detection(entity: str, start: int, end: int, score: float, recognizer: str) -> Detection:
-    return Detection.model_construct(
-        entity=entity, start=start, end=end, score=score, recognizer=recognizer
-    )
-
-
-def _pick_constructor() -> Callable[[str, int, int, float, str], Detection]:
-    """Detections are made by the thousand; pydantic's ``model_construct`` costs ~5 µs each.
-    The fast path fills the same slots directly; it is used only if it yields an object equal
-    to a validated one (so a pydantic upgrade that changes the layout falls back safely)."""
-    try:
-        probe = _fast_detection("EMAIL_ADDRESS", 1, 5, 0.5, "probe")
-        ok = (
-            probe
-            == Detection(entity="EMAIL_ADDRESS", start=1, end=5, score=0.5, recognizer="probe")
-            and probe.model_dump()["end"] == 5
-        )
-    except Exception:  # noqa: BLE001 - any surprise means: use the supported path
-        ok = False
-    return _fast_detection if ok else _slow_detection
-
-
-#: ``make_detection(entity, start, end, score, recognizer)`` without validation (trusted input).
-make_detection = _pick_constructor()
 
 
 # -- compiled rules ------------------------------------------------------------------------
@@ -788,19 +758,19 @@ class Scanner:
             for r, rx, before, after, anchored, group, pre in rules:
                 if len(found) > claimed_at and _claims(found, claimed_at, s, e):
                     break
-                if pre is not None and pre.search(text, s - 12 if s > 12 else 0, s) is None:
+                if pre is not None and pre.search(text, _after_sep(text, s - 12, s), s) is None:
                     continue
                 if anchored:
                     b = e + after
-                    mm = rx.match(text, s, _widen(text, b, n) if b < n else n)
+                    mm = rx.match(text, s, _before_sep(text, e, _widen(text, b, n) if b < n else n))
                     if mm is not None:
                         _consider(r, text, low, mm, found, threshold)
                     continue
                 if before != w_before or after != w_after:
                     w_before, w_after = before, after
-                    wa = _widen_left(text, s - before if s > before else 0)
+                    wa = _widen_left(text, _after_sep(text, s - before, s))
                     b = e + after
-                    wb = _widen(text, b, n) if b < n else n
+                    wb = _before_sep(text, e, _widen(text, b, n) if b < n else n)
                     last_rx = None
                 if rx is not last_rx:  # rules sharing a regex share its matches
                     last_rx = rx
@@ -841,7 +811,9 @@ class Scanner:
         match = r.regex.match
         for s, e in hits:
             end = e + r.after
-            m = match(text, s, _widen(text, end, n) if end < n else n)
+            end = _widen(text, end, n) if end < n else n
+            cut = text.find(SEP_CHAR, e, end)  # a batch's documents end at the separator
+            m = match(text, s, end if cut < 0 else cut)
             if m is not None:
                 _consider(r, text, low, m, found, threshold)
 
@@ -949,10 +921,8 @@ def _regions(
     out: list[tuple[int, int]] = []
     cur_a = cur_b = -1
     for s, e in spans:
-        a = s - before if s > before else 0
-        b = e + after
-        if b > n:
-            b = n
+        a = _after_sep(text, s - before, s)
+        b = _before_sep(text, e, e + after if e + after < n else n)
         if a <= cur_b:
             if b > cur_b:
                 cur_b = b
@@ -972,6 +942,23 @@ def _lower_same_length(text: str) -> str:
 
 
 _ALNUM_RUN = re.compile(r"[0-9A-Za-z]{1,64}")
+
+
+# In a batch (documents joined by the separator) no window may reach into another document,
+# or a batch would find what its documents alone do not; a lone text holding the separator
+# character is cut there the same way.
+def _after_sep(text: str, a: int, s: int) -> int:
+    """Start of a window ``[a, s)`` moved past the last separator in it (and to ≥ 0)."""
+    if a < 0:
+        a = 0
+    cut = text.rfind(SEP_CHAR, a, s)
+    return a if cut < 0 else cut + 1
+
+
+def _before_sep(text: str, e: int, b: int) -> int:
+    """End of a window ``[e, b)`` moved back to its first separator."""
+    cut = text.find(SEP_CHAR, e, b)
+    return b if cut < 0 else cut
 
 
 def _widen_left(text: str, a: int) -> int:
