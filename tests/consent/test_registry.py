@@ -401,3 +401,47 @@ def test_threads_share_commits_and_one_chain(registry: ConsentRegistry) -> None:
         events = list(pool.map(lambda i: registry.record(f"t{i}", "analytics", at=T0), range(200)))
     assert sorted(e.seq for e in events) == list(range(1, 201))
     assert registry.verify().ok
+
+
+def test_group_commit_hands_errors_to_their_callers_and_never_strands_one(
+    registry: ConsentRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Concurrent record() calls share transactions; a failed transaction fails exactly the
+    calls it carried, the writer role passes on when its rounds are used up, and no caller
+    is left waiting."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from guardrail.consent import store as store_module
+    from guardrail.errors import GuardrailError
+
+    monkeypatch.setattr(store_module, "_GROUP_ROUNDS", 1)
+    real = registry.store.append
+    calls = {"n": 0}
+    lock = threading.Lock()
+
+    def flaky(items, **kw):  # type: ignore[no-untyped-def]
+        with lock:
+            calls["n"] += 1
+            fail = calls["n"] % 5 == 0
+        if fail:
+            raise GuardrailError("injected failure")
+        return real(items, **kw)
+
+    monkeypatch.setattr(registry.store, "append", flaky)
+
+    def one(i: int) -> int | None:
+        try:
+            return registry.record(f"g{i}", "analytics", at=T0).seq
+        except GuardrailError:
+            return None
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, range(300)))
+    stored = [r for r in results if r is not None]
+    assert len(stored) == registry.head[0]
+    assert sorted(stored) == list(range(1, len(stored) + 1))
+    assert 0 < len(stored) < 300
+    monkeypatch.setattr(registry.store, "append", real)
+    assert registry.record("after", "analytics", at=T0).seq == len(stored) + 1
+    assert registry.verify().ok

@@ -162,3 +162,23 @@ def test_a_withdrawal_always_ends_consent(compiled: CompiledCatalog, spec: list,
     )
     if last_consent.seq == 999:
         assert s.reason is MissingReason.WITHDRAWN
+
+
+@settings(max_examples=300, deadline=None)
+@given(spec=events, day=st.integers(0, 70))
+def test_states_built_without_validation_equal_validated_states(
+    compiled: CompiledCatalog, spec: list, day: int
+) -> None:  # type: ignore[type-arg]
+    """derive() builds its ConsentState without re-validating (a hot path); the object must be
+    exactly what validation would give: equal, same JSON, same set fields."""
+    rows = _rows(spec)
+    rows.append(row(998, "marketing", "given", day, minor=12, region="CN", expires=None))
+    for purpose in ("marketing", "analytics", "sensitive_pi"):
+        s = state(compiled, rows, purpose, day)
+        checked = ConsentState.model_validate(s.model_dump())
+        assert s == checked
+        assert s.model_dump_json() == checked.model_dump_json()
+        assert s.model_fields_set == checked.model_fields_set
+        assert all(
+            type(getattr(s, k)) is type(getattr(checked, k)) for k in ConsentState.model_fields
+        )

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
+import os
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from guardrail.model._base import trusted_constructor
 from guardrail.model.consent import Channel, ConsentAction, ConsentEvent, EvidenceMethod
 
 __all__ = [
@@ -42,9 +44,34 @@ GENESIS = hashlib.sha256(b"guardrail.consent.genesis.v1").digest()
 _DIGEST_PREFIX = b"guardrail.consent.event.v1\n"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
-#: ``json.dumps(..., separators=(",", ":"), ensure_ascii=False)`` builds this encoder on every
-#: call; one shared (stateless) instance encodes the same bytes.
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _no_default(o: object) -> object:
+    raise TypeError(f"cannot encode {type(o).__name__} in an event")
+
+
+def _canonical_encoder() -> Callable[[object], str]:
+    """``json.dumps(content, separators=(",", ":"), ensure_ascii=False)``, fast. ``dumps``
+    and ``JSONEncoder.encode`` build a new C encoder on every call; an event's content is a
+    flat tuple of scalars (no cycles to check for), so one C encoder without a markers dict
+    is built once and reused. Used only if it encodes a probe byte for byte like the
+    reference (otherwise the reference is used)."""
+    reference = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return reference
+    chunks = make(
+        None, _no_default, json.encoder.encode_basestring, None, ":", ",", False, False, True
+    )
+
+    def encode(content: object) -> str:
+        return "".join(chunks(content, 0))
+
+    probe = ('x\u2028"\\\x01\x7fé😀中', 1, None, -5, 0, "", 2**63)
+    return encode if encode(probe) == reference(probe) else reference
+
+
+_ENCODE = _canonical_encoder()
 
 
 def to_us(at: datetime) -> int:
@@ -105,10 +132,40 @@ class Row(NamedTuple):
 COLUMNS = Row._fields
 
 
+class _Salts:
+    """The random parts of event ids, read from the OS CSPRNG (``os.urandom``) 4 KiB at a
+    time: one system call per ~400 events instead of one per event. Each part is handed out
+    once (under a lock); a forked child discards what its parent had read."""
+
+    __slots__ = ("_buf", "_lock", "_pos")
+    _SIZE = 4000  # a multiple of the 10-byte part
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._lock = threading.Lock()
+        self._buf = b""
+        self._pos = 0
+
+    def hex10(self) -> str:
+        with self._lock:
+            pos = self._pos
+            if pos >= len(self._buf):
+                self._buf = os.urandom(self._SIZE)
+                pos = 0
+            self._pos = pos + 10
+            return self._buf[pos : pos + 10].hex()
+
+
+_SALTS = _Salts()
+os.register_at_fork(after_in_child=_SALTS.reset)
+
+
 def new_event_id() -> str:
     """32 hex digits: 48 bits of milliseconds then 80 random bits (like a UUIDv7). Time order
     keeps the unique index append-only; the random part salts the event's digest."""
-    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
+    return f"{time.time_ns() // 1_000_000:012x}{_SALTS.hex10()}"
 
 
 def content_digest(content: tuple[object, ...]) -> bytes:
@@ -144,26 +201,64 @@ def parse_tombstone_ref(ref: str | None) -> tuple[int, str] | None:
     return int(parts[1]), parts[2]
 
 
-def row_to_event(row: Row) -> ConsentEvent:
-    return ConsentEvent(
-        seq=row.seq,
-        event_id=row.event_id or "",
-        subject=row.subject or "",
-        purpose=row.purpose,
-        action=ConsentAction(row.action),
-        occurred_at=from_us(row.occurred_at),
-        recorded_at=from_us(row.recorded_at),
-        notice_version=row.notice_version,
-        channel=Channel(row.channel),
-        separate_consent=bool(row.separate_consent),
-        gpc=bool(row.gpc),
-        region=row.region,
-        minor_age=row.minor_age,
-        guardian=row.guardian,
-        evidence=EvidenceMethod(row.evidence) if row.evidence else None,
-        evidence_ref=row.evidence_ref,
-        expires_at=from_us(row.expires_at) if row.expires_at is not None else None,
-        digest=bytes(row.digest).hex(),
-        chain=bytes(row.chain).hex(),
-        erased_by=row.erased_by,
+_ACTIONS = {a.value: a for a in ConsentAction}
+_CHANNELS = {c.value: c for c in Channel}
+_EVIDENCE = {e.value: e for e in EvidenceMethod}
+_new_event = trusted_constructor(
+    ConsentEvent,
+    {
+        "seq": 1,
+        "event_id": "0" * 32,
+        "subject": "",
+        "purpose": "marketing",
+        "action": ConsentAction.GIVEN,
+        "occurred_at": _EPOCH,
+        "recorded_at": _EPOCH,
+        "notice_version": None,
+        "channel": Channel.WEB,
+        "separate_consent": False,
+        "gpc": False,
+        "region": None,
+        "minor_age": None,
+        "guardian": None,
+        "evidence": None,
+        "evidence_ref": None,
+        "expires_at": None,
+        "digest": "0" * 64,
+        "chain": "0" * 64,
+        "erased_by": None,
+    },
+)
+
+
+def row_to_event(row: Row, recorded: datetime | None = None) -> ConsentEvent:
+    """The event of a stored row. Rows are written only by the registry (after validating the
+    request) and read back from its own tables, so the event is built without re-validation
+    (``trusted_constructor``); ``tests/consent/test_hotpath.py`` checks it equals the
+    validated event for every kind of row. ``recorded`` is the row's recording time as a UTC
+    datetime when the caller has it (the instant it stored as ``recorded_at``)."""
+    expires = row.expires_at
+    return _new_event(
+        {
+            "seq": row.seq,
+            "event_id": row.event_id or "",
+            "subject": row.subject or "",
+            "purpose": row.purpose,
+            "action": _ACTIONS[row.action],
+            "occurred_at": from_us(row.occurred_at),
+            "recorded_at": recorded if recorded is not None else from_us(row.recorded_at),
+            "notice_version": row.notice_version,
+            "channel": _CHANNELS[row.channel],
+            "separate_consent": bool(row.separate_consent),
+            "gpc": bool(row.gpc),
+            "region": row.region,
+            "minor_age": row.minor_age,
+            "guardian": row.guardian,
+            "evidence": _EVIDENCE[row.evidence] if row.evidence else None,
+            "evidence_ref": row.evidence_ref,
+            "expires_at": from_us(expires) if expires is not None else None,
+            "digest": bytes(row.digest).hex(),
+            "chain": bytes(row.chain).hex(),
+            "erased_by": row.erased_by,
+        }
     )

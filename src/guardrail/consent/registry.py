@@ -59,6 +59,10 @@ _PROBE = "guardrail.consent.keyring-probe"
 _FUTURE_SKEW = timedelta(minutes=5)
 _FUTURE_SKEW_US = _FUTURE_SKEW // timedelta(microseconds=1)
 
+#: Accepted spellings of actions and channels on record()'s fast path (members are str).
+_ACTIONS: dict[object, ConsentAction] = {a.value: a for a in ConsentAction}
+_CHANNELS: dict[object, Channel] = {c.value: c for c in Channel}
+
 _HINTS: dict[MissingReason, str] = {
     MissingReason.NEVER_GIVEN: "ask for consent before processing",
     MissingReason.REFUSED: "respect the refusal; do not ask again repeatedly (NDSR Art. 22(5))",
@@ -254,6 +258,22 @@ class ConsentRegistry:
         >>> reg.record("customer-42", "marketing", separate_consent=True).action
         <ConsentAction.GIVEN: 'given'>
         """
+        if (
+            region is None
+            and minor_age is None
+            and guardian is None
+            and evidence is None
+            and evidence_ref is None
+            and expires_at is None
+        ):
+            fast = self._simple_content(
+                subject, purpose, action, at, notice_version, channel, separate_consent, gpc
+            )
+            if fast is not None:
+                item, now = fast
+                row = self.store.append_one(item)
+                exact = type(now) is datetime and now.tzinfo is UTC
+                return row_to_event(row, now if exact else None)
         request = _request(
             subject=subject,
             purpose=purpose,
@@ -271,6 +291,68 @@ class ConsentRegistry:
             expires_at=expires_at,
         )
         return self.record_request(request)
+
+    def _simple_content(
+        self,
+        subject: object,
+        purpose: object,
+        action: object,
+        at: object,
+        notice_version: object,
+        channel: object,
+        separate_consent: object,
+        gpc: object,
+    ) -> tuple[tuple[Content, bytes], datetime] | None:
+        """The content (with the recording instant) of a common event (no region, minor, guardian, evidence or expiry)
+        without building a ``ConsentRequest``, when every argument is one that validation
+        would accept unchanged: ``None`` otherwise, and the caller takes the validating path
+        (which also words the errors). Each condition implies the request field's constraint:
+        a purpose or notice in the catalog is a valid slug or notice id; a printable, trimmed
+        string of 1-256 characters is a valid subject id. ``tests/consent/test_hotpath.py``
+        checks both paths store the same event."""
+        catalog = self._catalog
+        if (
+            catalog is None
+            or type(subject) is not str
+            or not 0 < len(subject) <= 256
+            or not subject.isprintable()
+            or subject.strip() != subject
+            or type(purpose) is not str
+            or purpose not in catalog.purposes
+            or type(separate_consent) is not bool
+            or type(gpc) is not bool
+        ):
+            return None
+        act = _ACTIONS.get(action) if isinstance(action, str) else None
+        chan = _CHANNELS.get(channel) if isinstance(channel, str) else None
+        if act is None or act is ConsentAction.ERASED or chan is None:
+            return None
+        if notice_version is not None and (
+            type(notice_version) is not str or notice_version not in catalog.notice_index
+        ):
+            return None
+        if at is not None and (type(at) is not datetime or at.utcoffset() is None):
+            return None
+        now = self._now()
+        item = self._content_values(
+            catalog,
+            now,
+            subject=subject,
+            purpose=purpose,
+            action=act,
+            occurred_at=at,
+            notice_version=notice_version,
+            channel=chan,
+            separate_consent=separate_consent,
+            gpc=gpc,
+            region=None,
+            minor_age=None,
+            guardian=None,
+            evidence=None,
+            evidence_ref=None,
+            expires_at=None,
+        )
+        return item, now
 
     def record_request(self, request: ConsentRequest) -> ConsentEvent:
         """Append one validated :class:`ConsentRequest`."""
@@ -317,17 +399,56 @@ class ConsentRegistry:
         return total, first, last
 
     def _content(self, request: ConsentRequest, now: datetime) -> tuple[Content, bytes]:
-        catalog = self._compiled
+        return self._content_values(
+            self._compiled,
+            now,
+            subject=request.subject,
+            purpose=request.purpose,
+            action=request.action,
+            occurred_at=request.occurred_at,
+            notice_version=request.notice_version,
+            channel=request.channel,
+            separate_consent=request.separate_consent,
+            gpc=request.gpc,
+            region=request.region,
+            minor_age=request.minor_age,
+            guardian=request.guardian,
+            evidence=request.evidence,
+            evidence_ref=request.evidence_ref,
+            expires_at=request.expires_at,
+        )
+
+    def _content_values(
+        self,
+        catalog: CompiledCatalog,
+        now: datetime,
+        *,
+        subject: str,
+        purpose: str | None,
+        action: ConsentAction,
+        occurred_at: datetime | None,
+        notice_version: str | None,
+        channel: Channel,
+        separate_consent: bool,
+        gpc: bool,
+        region: str | None,
+        minor_age: int | None,
+        guardian: str | None,
+        evidence: EvidenceMethod | None,
+        evidence_ref: str | None,
+        expires_at: datetime | None,
+    ) -> tuple[Content, bytes]:
+        """An event's stored content and digest from validated field values."""
         now_us = to_us(now)
-        occurred_us = to_us(request.occurred_at) if request.occurred_at is not None else now_us
+        occurred_us = to_us(occurred_at) if occurred_at is not None else now_us
         if occurred_us > now_us + _FUTURE_SKEW_US:
             raise InputError(
                 "the event's time is in the future", hint="record choices when they are made"
             )
-        if request.purpose is not None and request.purpose not in catalog.purposes:
-            self._purpose(request.purpose)  # raises: unknown purpose
-        notice = request.notice_version
-        if notice is None and request.action is ConsentAction.GIVEN:
+        if purpose is not None and purpose not in catalog.purposes:
+            self._purpose(purpose)  # raises: unknown purpose
+        notice = notice_version
+        if notice is None and action is ConsentAction.GIVEN:
             notice = catalog.notice_in_force_us(occurred_us)
         if notice is not None and notice not in catalog.notice_index:
             known = ", ".join(catalog.notice_index)
@@ -335,23 +456,24 @@ class ConsentRegistry:
                 f"unknown notice version '{shown(notice)}'",
                 hint=f"use a version listed in the catalog's notices ({known})",
             )
+        pseudonym = self._pseudo.pseudonym
         content: Content = (
             new_event_id(),
-            self._pseudo.pseudonym(request.subject),
-            request.purpose,
-            request.action.value,
+            pseudonym(subject),
+            purpose,
+            action.value,
             occurred_us,
             now_us,
             notice,
-            request.channel.value,
-            int(request.separate_consent),
-            int(request.gpc),
-            request.region,
-            request.minor_age,
-            self._pseudo.pseudonym(request.guardian) if request.guardian is not None else None,
-            request.evidence.value if request.evidence is not None else None,
-            request.evidence_ref,
-            to_us(request.expires_at) if request.expires_at is not None else None,
+            channel.value,
+            int(separate_consent),
+            int(gpc),
+            region,
+            minor_age,
+            pseudonym(guardian) if guardian is not None else None,
+            evidence.value if evidence is not None else None,
+            evidence_ref,
+            to_us(expires_at) if expires_at is not None else None,
         )
         return content, content_digest(content)
 
@@ -478,9 +600,15 @@ class ConsentRegistry:
         >>> reg.status("customer-42", "marketing").reason
         <MissingReason.WITHDRAWN: 'withdrawn'>
         """
-        compiled = self._purpose(purpose)
+        catalog = self._catalog
+        compiled = catalog.purposes.get(purpose) if catalog is not None else None
+        if catalog is None or compiled is None:
+            compiled = self._purpose(purpose)  # raises: no catalog, or an unknown purpose
+            catalog = self._compiled
         when = self._at(at)
-        return derive(self._rows(subject), compiled, self._compiled, when)
+        at_us = to_us(when)
+        rows = self.store.state_tuples(self._subjects(subject), purpose=compiled.id, at_us=at_us)
+        return derive(rows, compiled, catalog, when, at_us)
 
     def statuses(
         self, subject: str, purposes: Iterable[str] | None = None, *, at: datetime | None = None

@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 from guardrail.consent.catalog import CompiledCatalog, CompiledPurpose
 from guardrail.consent.events import from_us, to_us
+from guardrail.model._base import trusted_constructor
 from guardrail.model.consent import ConsentState, Lifecycle, MissingReason
 
 __all__ = ["STATE_COLUMNS", "StateRow", "StateTuple", "derive"]
@@ -62,6 +63,32 @@ _LIFECYCLE = {
     "withdrawn": Lifecycle.WITHDRAWN,
     "expired": Lifecycle.EXPIRED,
 }
+_EPOCH = from_us(0)
+#: States are folded from the registry's own rows: built without re-validation (see
+#: ``trusted_constructor``; ``tests/consent/test_state.py`` compares with validated states).
+_new_state = trusted_constructor(
+    ConsentState,
+    {
+        "purpose": "marketing",
+        "at": _EPOCH,
+        "valid": True,
+        "lifecycle": Lifecycle.GIVEN,
+        "reason": None,
+        "consent_required": True,
+        "since": _EPOCH,
+        "event_seq": 1,
+        "notice_version": "2026-03",
+        "separate_consent": True,
+        "expires_at": None,
+        "opted_out": False,
+        "gpc": False,
+        "sensitive_limited": False,
+        "minor_age": None,
+        "region": "CN",
+        "guardian": False,
+        "collected_with_gpc": False,
+    },
+)
 _MISSING = {
     Lifecycle.NEVER_GIVEN: MissingReason.NEVER_GIVEN,
     Lifecycle.REFUSED: MissingReason.REFUSED,
@@ -112,68 +139,97 @@ def derive(
             elif action == "limit_sensitive":
                 limited = True
 
-    decisive = StateRow._make(last) if last is not None else None
-    lifecycle = Lifecycle.NEVER_GIVEN
-    minor: int | None = None
+    # What stops processing whatever the consent says (rules 3 and 4); a missing or invalid
+    # consent (rule 2) is reported first.
+    blocked: MissingReason | None = None
+    if sale_or_share and opted_out:
+        blocked = MissingReason.GPC_OPT_OUT if gpc else MissingReason.OPTED_OUT
+    elif limited and purpose.limitable:
+        blocked = MissingReason.SENSITIVE_LIMITED
+
+    if last is None:
+        # Never given: consent is required if the purpose relies on it.
+        required = purpose.consent_based
+        reason: MissingReason | None = MissingReason.NEVER_GIVEN if required else blocked
+        return _new_state(
+            {
+                "purpose": pid,
+                "at": at,
+                "valid": reason is None,
+                "lifecycle": Lifecycle.NEVER_GIVEN,
+                "reason": reason,
+                "consent_required": required,
+                "since": None,
+                "event_seq": None,
+                "notice_version": None,
+                "separate_consent": False,
+                "expires_at": None,
+                "opted_out": opted_out,
+                "gpc": gpc,
+                "sensitive_limited": limited and purpose.limitable,
+                "minor_age": None,
+                "region": region,
+                "guardian": False,
+                "collected_with_gpc": False,
+            }
+        )
+
+    # The deciding consent event (StateRow column order).
+    action = last[2]
+    lifecycle = _LIFECYCLE[action]
+    minor: int | None = last[8]
+    if last[7] is not None:
+        region = last[7]
     expires_us: int | None = None
-    if decisive is not None:
-        lifecycle = _LIFECYCLE[decisive.action]
-        minor = decisive.minor_age
-        if decisive.region is not None:
-            region = decisive.region
-        if lifecycle is Lifecycle.GIVEN:
-            expires_us = decisive.expires_at
-            if expires_us is None:
-                expires_us = purpose.expiry_us(decisive.occurred_at)
-            if expires_us is not None and at_us >= expires_us:
-                lifecycle = Lifecycle.EXPIRED
+    if lifecycle is Lifecycle.GIVEN:
+        expires_us = last[10]
+        if expires_us is None:
+            expires_us = purpose.expiry_us(last[3])
+        if expires_us is not None and at_us >= expires_us:
+            lifecycle = Lifecycle.EXPIRED
 
     required = purpose.consent_based or (
         minor is not None and catalog.minor_needs_opt_in(region, purpose, minor)
     )
-    reason: MissingReason | None = None
+    reason = None
     if required:
         if lifecycle is not Lifecycle.GIVEN:
             reason = _MISSING[lifecycle]
         else:
-            assert decisive is not None
             need = purpose.required_notice(at_us)
-            have = catalog.notice_index.get(decisive.notice_version or "", -1)
-            if need >= 0 and have < need:
+            if need >= 0 and catalog.notice_index.get(last[4] or "", -1) < need:
                 reason = MissingReason.NOTICE_CHANGED
-            elif purpose.separate_required and not decisive.separate_consent:
+            elif purpose.separate_required and not last[5]:
                 reason = MissingReason.SEPARATE_CONSENT_MISSING
             elif (
                 minor is not None
+                and last[9] is None  # no guardian
                 and minor < catalog.guardian_age(region, purpose)
-                and decisive.guardian is None
             ):
                 reason = MissingReason.GUARDIAN_NEEDED
-    if reason is None and purpose.sale_or_share and opted_out:
-        reason = MissingReason.GPC_OPT_OUT if gpc else MissingReason.OPTED_OUT
-    if reason is None and purpose.limitable and limited:
-        reason = MissingReason.SENSITIVE_LIMITED
+    if reason is None:
+        reason = blocked
 
-    return ConsentState(
-        purpose=pid,
-        at=at,
-        valid=reason is None,
-        lifecycle=lifecycle,
-        reason=reason,
-        consent_required=required,
-        since=from_us(decisive.occurred_at) if decisive is not None else None,
-        event_seq=decisive.seq if decisive is not None else None,
-        notice_version=decisive.notice_version if decisive is not None else None,
-        separate_consent=bool(decisive.separate_consent) if decisive is not None else False,
-        expires_at=from_us(expires_us) if expires_us is not None else None,
-        opted_out=opted_out,
-        gpc=gpc,
-        sensitive_limited=limited and purpose.limitable,
-        minor_age=minor,
-        region=region,
-        guardian=decisive is not None and decisive.guardian is not None,
-        collected_with_gpc=decisive is not None
-        and bool(decisive.gpc)
-        and lifecycle is not Lifecycle.NEVER_GIVEN
-        and decisive.action == "given",
+    return _new_state(
+        {
+            "purpose": pid,
+            "at": at,
+            "valid": reason is None,
+            "lifecycle": lifecycle,
+            "reason": reason,
+            "consent_required": required,
+            "since": from_us(last[3]),
+            "event_seq": last[0],
+            "notice_version": last[4],
+            "separate_consent": bool(last[5]),
+            "expires_at": from_us(expires_us) if expires_us is not None else None,
+            "opted_out": opted_out,
+            "gpc": gpc,
+            "sensitive_limited": limited and purpose.limitable,
+            "minor_age": minor,
+            "region": region,
+            "guardian": last[9] is not None,
+            # the deciding consent was given while the browser sent Sec-GPC: 1
+            "collected_with_gpc": bool(last[6]) and action == "given",
+        }
     )

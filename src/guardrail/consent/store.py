@@ -61,6 +61,11 @@ META = "guardrail_consent_meta"
 CATALOGS = "guardrail_consent_catalogs"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _DRIVERS = {"postgresql": "psycopg"}
+#: region, minor_age, guardian, evidence, evidence_ref, expires_at, erased_by of a common event.
+_NO_EXTRAS = (None,) * 7
+#: Transactions a group-commit writer runs back to back for callers that queued meanwhile
+#: before it returns (the others then take over): bounds the writer's own latency.
+_GROUP_ROUNDS = 8
 _PG_LOCK_ID = 0x6775617264  # advisory lock serialising schema creation ("guard")
 
 #: What a writer hands the store: ``Row`` without ``seq``, ``erased_by`` and ``chain``.
@@ -215,10 +220,13 @@ class ConsentStore:
         self._owned: list[Any] = []
         self._lock = threading.Lock()
         self._main: Any = None
+        self._last_head: tuple[int, bytes] | None = None  # written last by ``_main``
+        self._lookup_cursor: Any = None  # on ``_main``
         self._main_lock = threading.Lock()
         self._group = threading.Condition(threading.Lock())
         self._queue: list[list[Any]] = []
         self._writing = False
+        self._sleepers = 0  # callers waiting on _group (notified only if any)
         self._dbapi_error: type[Exception] = self._engine.dialect.loaded_dbapi.Error
         self._open(create=create)
 
@@ -287,11 +295,23 @@ class ConsentStore:
         p = self._ph
         cols = ", ".join(COLUMNS)
         self._insert_sql = f"INSERT INTO {EVENTS} ({cols}) VALUES ({', '.join([p] * len(COLUMNS))})"
+        # The common event (no region, minor, guardian, evidence, expiry; not erased): those
+        # columns are left to their NULL default. The sqlite3 module runs its adaptation
+        # protocol for every None and bytes parameter (attribute look-ups per value); this
+        # statement binds neither (the digests go in as bytearrays).
+        common = (*COLUMNS[:11], "digest", "chain")
+        self._insert_common_sql = (
+            f"INSERT INTO {EVENTS} ({', '.join(common)}) VALUES ({', '.join([p] * len(common))})"
+        )
         self._begin_write = "BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN"
         lock = "" if self.dialect == "sqlite" else " FOR UPDATE"
         self._head_sql = f"SELECT seq, chain FROM {HEAD} WHERE id = 1{lock}"
         self._move_head_sql = (
             f"UPDATE {HEAD} SET seq = {p}, chain = {p}, updated_at = {p} WHERE id = 1"
+        )
+        self._move_known_head_sql = (
+            f"UPDATE {HEAD} SET seq = {p}, chain = {p}, updated_at = {p} "
+            f"WHERE id = 1 AND seq = {p} AND chain = {p}"
         )
         self._state_sql = (
             f"SELECT {', '.join(STATE_COLUMNS)} FROM {EVENTS} WHERE subject = {p} "
@@ -300,6 +320,21 @@ class ConsentStore:
         self._state_many_sql = (
             f"SELECT {', '.join(STATE_COLUMNS)} FROM {EVENTS} WHERE subject IN ({{}}) "
             "ORDER BY occurred_at, seq"
+        )
+        # One purpose's look-up reads only the rows state derivation can use: up to the
+        # instant asked for, of this purpose or of every purpose, and any row carrying an
+        # opt-out signal or a region (both apply across purposes). The covering index holds
+        # these columns, so the filter runs on index entries and fewer rows reach Python.
+        relevant = (
+            f"AND occurred_at <= {p} "
+            f"AND (purpose = {p} OR purpose IS NULL OR gpc <> 0 OR region IS NOT NULL) "
+            "ORDER BY occurred_at, seq"
+        )
+        self._state_one_sql = (
+            f"SELECT {', '.join(STATE_COLUMNS)} FROM {EVENTS} WHERE subject = {p} {relevant}"
+        )
+        self._state_one_many_sql = (
+            f"SELECT {', '.join(STATE_COLUMNS)} FROM {EVENTS} WHERE subject IN ({{}}) {relevant}"
         )
         self._history_sql = f"SELECT {cols} FROM {EVENTS} WHERE subject IN ({{}}) ORDER BY seq"
         self._by_event_sql = f"SELECT {cols} FROM {EVENTS} WHERE event_id = {p}"
@@ -448,6 +483,8 @@ class ConsentStore:
 
     def _drop_main(self) -> None:
         """Discard the hot SQLite connection after a driver error (``_main_lock`` held)."""
+        self._last_head = None
+        self._lookup_cursor = None
         if not self._memory and self._main is not None:
             self._discard(self._main)
             self._main = None
@@ -475,6 +512,8 @@ class ConsentStore:
         with self._lock:
             owned, self._owned, self._idle = self._owned, [], []
             self._main = None
+            self._last_head = None
+            self._lookup_cursor = None
         for conn in owned:
             with contextlib.suppress(Exception):
                 conn.close()
@@ -490,36 +529,81 @@ class ConsentStore:
         try:
             if self._sqlite:
                 with self._main_lock:
-                    try:
-                        return self._append_on(self._main_conn(), items, meta)
-                    except self._dbapi_error:
-                        self._drop_main()
-                        raise
+                    return self._append_sqlite(items, meta)
             with self._hot() as conn:
                 return self._append_on(conn, items, meta)
         except self._dbapi_error as exc:
             raise self._failed_raw("write to", exc) from None
 
+    def _append_sqlite(
+        self, items: Sequence[tuple[Content, bytes]], meta: Mapping[str, str] | None
+    ) -> list[Row]:
+        """SQLite appends on the hot connection (``_main_lock`` held). The head this
+        connection wrote last is remembered: the next transaction links to it without reading
+        the head row, and moves the head only if it is still there (same number and chain
+        value). If another writer (a process, an erasure) moved it meanwhile, that update or
+        the insert fails, the transaction is rolled back and run again from the head row."""
+        conn = self._main_conn()
+        try:
+            head = self._last_head
+            rows: list[Row] | None = None
+            if head is not None:
+                self._last_head = None
+                try:
+                    rows = self._append_on(conn, items, meta, head=head)
+                except (_StaleHead, sqlite3.IntegrityError):
+                    rows = None  # run again from the head row
+            if rows is None:
+                rows = self._append_on(conn, items, meta)
+        except self._dbapi_error:
+            self._drop_main()
+            raise
+        if rows:
+            self._last_head = (rows[-1].seq, rows[-1].chain)
+        return rows
+
     def _append_on(
-        self, conn: Any, items: Sequence[tuple[Content, bytes]], meta: Mapping[str, str] | None
+        self,
+        conn: Any,
+        items: Sequence[tuple[Content, bytes]],
+        meta: Mapping[str, str] | None,
+        *,
+        head: tuple[int, bytes] | None = None,
     ) -> list[Row]:
         cur = conn.cursor()
         cur.execute(self._begin_write)
         try:
-            cur.execute(self._head_sql)
-            seq, chain = cur.fetchone()
-            chain = bytes(chain)
+            if head is None:
+                cur.execute(self._head_sql)
+                seq, chain = cur.fetchone()
+                chain = bytes(chain)
+            else:
+                seq, chain = head
             rows: list[Row] = []
             for content, digest in items:
                 seq += 1
                 chain = link(chain, digest)
                 rows.append(Row._make((seq, *content, None, digest, chain)))
             if len(rows) == 1:
-                cur.execute(self._insert_sql, rows[0])
+                row = rows[0]
+                if self._sqlite and row[11:18] == _NO_EXTRAS:
+                    cur.execute(
+                        self._insert_common_sql,
+                        (*row[:11], bytearray(row.digest), bytearray(row.chain)),
+                    )
+                else:
+                    cur.execute(self._insert_sql, row)
             elif rows:
                 cur.executemany(self._insert_sql, rows)
-            if rows:
+            if rows and head is None:
                 cur.execute(self._move_head_sql, (seq, chain, rows[-1].recorded_at))
+            elif rows and head is not None:
+                cur.execute(
+                    self._move_known_head_sql,
+                    (seq, bytearray(chain), rows[-1].recorded_at, head[0], bytearray(head[1])),
+                )
+                if cur.rowcount != 1:
+                    raise _StaleHead
             for key, value in (meta or {}).items():
                 cur.execute(self._upsert_meta_sql, (key, value))
             cur.execute("COMMIT")
@@ -532,34 +616,57 @@ class ConsentStore:
         return rows
 
     def append_one(self, item: tuple[Content, bytes]) -> Row:
-        """Append one event with *group commit*: while one thread's transaction is being
-        written, events from other threads queue up and the next transaction takes them all.
-        A single caller sees no difference; concurrent callers (the HTTP service's threads)
-        share commits instead of waiting for one each."""
+        """Append one event with *group commit*. A caller that finds no transaction under way
+        writes its event itself; callers that arrive while one is being written queue up, and
+        the writing thread, once its commit is done, writes everything that queued meanwhile
+        in one more transaction (and so on, a few rounds), so concurrent callers (the HTTP
+        service's threads) share commits instead of each waiting for the write lock and then
+        its own commit. A single caller sees no difference."""
         slot: list[Any] = [item, None, None]  # item, stored row, error
-        with self._group:
+        group = self._group
+        with group:
             self._queue.append(slot)
             while slot[1] is None and slot[2] is None:
                 if not self._writing:
                     self._writing = True
                     batch, self._queue = self._queue, []
                     break
-                self._group.wait()
+                self._sleepers += 1
+                try:
+                    group.wait()
+                finally:
+                    self._sleepers -= 1
             else:
                 if slot[2] is not None:
                     raise slot[2]
                 return cast(Row, slot[1])
+        # This thread writes now: its own event, then (a few rounds) what queued meanwhile.
+        done = False
         try:
-            rows = self.append([s[0] for s in batch])
-            for s, row in zip(batch, rows, strict=True):
-                s[1] = row
-        except BaseException as exc:  # noqa: BLE001 - handed to every waiter, then re-raised
-            for s in batch:
-                s[2] = exc
+            for _ in range(_GROUP_ROUNDS):
+                try:
+                    rows = self.append([s[0] for s in batch])
+                    for s, row in zip(batch, rows, strict=True):
+                        s[1] = row
+                except BaseException as exc:  # noqa: BLE001 - handed to every waiter
+                    for s in batch:
+                        s[2] = exc
+                with group:
+                    if self._sleepers:
+                        group.notify_all()
+                    batch, self._queue = self._queue, []
+                    if not batch:
+                        self._writing = False
+                        done = True
+                        break
+            else:
+                with group:  # rounds used up: hand the queue back to its waiters
+                    self._queue[:0] = batch
         finally:
-            with self._group:
-                self._writing = False
-                self._group.notify_all()
+            if not done:
+                with group:
+                    self._writing = False
+                    group.notify_all()
         if slot[2] is not None:
             raise slot[2]
         return cast(Row, slot[1])
@@ -635,22 +742,40 @@ class ConsentStore:
         the columns state derivation needs."""
         return list(map(StateRow._make, self.state_tuples(subjects)))
 
-    def state_tuples(self, subjects: Sequence[str]) -> list[StateTuple]:
-        """:meth:`state_rows` as the driver's plain tuples (what a look-up folds)."""
-        sql = self._in(self._state_many_sql, subjects) if len(subjects) > 1 else self._state_sql
+    def state_tuples(
+        self, subjects: Sequence[str], *, purpose: str | None = None, at_us: int | None = None
+    ) -> list[StateTuple]:
+        """:meth:`state_rows` as the driver's plain tuples (what a look-up folds). With
+        ``purpose`` and ``at_us``: only the rows that can decide that purpose's state at that
+        instant (``derive`` ignores the others)."""
+        params: Sequence[Any] = subjects
+        if purpose is not None and at_us is not None:
+            sql = (
+                self._in(self._state_one_many_sql, subjects)
+                if len(subjects) > 1
+                else self._state_one_sql
+            )
+            params = (*subjects, at_us, purpose)
+        elif len(subjects) > 1:
+            sql = self._in(self._state_many_sql, subjects)
+        else:
+            sql = self._state_sql
         if self._sqlite:
             with self._main_lock:
                 try:
-                    # sqlite3's Connection.execute reuses its prepared-statement cache; no
-                    # cursor object to create and close on this hot path.
-                    fetched = self._main_conn().execute(sql, subjects).fetchall()
+                    # One cursor kept for look-ups (Connection.execute would create and free
+                    # a cursor per call); statements come from the connection's cache.
+                    cur = self._lookup_cursor
+                    if cur is None:
+                        cur = self._lookup_cursor = self._main_conn().cursor()
+                    fetched = cur.execute(sql, params).fetchall()
                 except self._dbapi_error as exc:
                     self._drop_main()
                     raise self._failed_raw("read", exc) from None
             return cast(list[StateTuple], fetched)
         try:
             with self._hot() as conn, conn.cursor() as cur:
-                cur.execute(sql, tuple(subjects), prepare=True)
+                cur.execute(sql, tuple(params), prepare=True)
                 fetched = cur.fetchall()
         except self._dbapi_error as exc:
             raise self._failed_raw("read", exc) from None
@@ -773,6 +898,10 @@ class ConsentStore:
 
     def __repr__(self) -> str:
         return f"ConsentStore({self.display!r})"
+
+
+class _StaleHead(Exception):  # an internal signal; never leaves the store
+    """The head moved since this connection last wrote it."""
 
 
 def _row(r: Any) -> Row:
