@@ -811,9 +811,7 @@ class Scanner:
         match = r.regex.match
         for s, e in hits:
             end = e + r.after
-            end = _widen(text, end, n) if end < n else n
-            cut = text.find(SEP_CHAR, e, end)  # a batch's documents end at the separator
-            m = match(text, s, end if cut < 0 else cut)
+            m = match(text, s, _before_sep(text, e, _widen(text, end, n) if end < n else n))
             if m is not None:
                 _consider(r, text, low, m, found, threshold)
 
