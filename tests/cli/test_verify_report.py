@@ -38,9 +38,17 @@ FILES = {
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("keys")
-    key = SigningKey.generate(kid="ci-reports")
-    key.save(folder / "signing.jwk")
-    (folder / "trusted.jwks.json").write_text(json.dumps(jwks([key])))
+    # The signer's workflow: the key and the JWKS handed to verifiers come from the CLI.
+    code, _, err = invoke(
+        "keys",
+        "signing-key",
+        str(folder / "signing.jwk"),
+        "--kid",
+        "ci-reports",
+        "--jwks",
+        str(folder / "trusted.jwks.json"),
+    )
+    assert code == 0, err
     other = SigningKey.generate(kid="ci-reports")
     (folder / "other.jwks.json").write_text(json.dumps(jwks([other])))
     return {

@@ -18,6 +18,53 @@ from guardrail.crypto import FieldEncryptor, Keyring
 GUARDRAIL = [str(Path(sys.executable).with_name("guardrail"))]
 
 
+def test_keys_signing_key_and_jwks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from guardrail.crypto import SigningKey, sign_detached, verify_detached
+
+    ed, ec, pub = tmp_path / "ed.jwk", tmp_path / "ec.jwk", tmp_path / "pub.jwks.json"
+    code, out, err = invoke(
+        "keys", "signing-key", str(ed), "--kid", "reports-1", "--jwks", str(pub)
+    )
+    assert code == 0 and out == "" and "kid reports-1, EdDSA" in err
+    assert ed.stat().st_mode & 0o777 == 0o600
+    private = json.loads(ed.read_text())
+    assert private["kid"] == "reports-1" and "d" in private
+    assert private["d"] not in out + err  # key material is never printed
+    published = json.loads(pub.read_text())
+    assert [k["kid"] for k in published["keys"]] == ["reports-1"]
+    assert all("d" not in k for k in published["keys"])
+    # The published key verifies what the private one signs.
+    key = SigningKey.load(ed)
+    token = sign_detached(b"report bytes", key)
+    assert verify_detached(b"report bytes", token, published)["kid"] == "reports-1"
+
+    code, _, err = invoke("keys", "signing-key", str(ed))
+    assert code == 2 and "already exists" in err
+    code, _, err = invoke("keys", "signing-key", str(tmp_path / "new.jwk"), "--jwks", str(pub))
+    assert code == 2 and "already exists" in err and not (tmp_path / "new.jwk").exists()
+
+    code, _, err = invoke("keys", "signing-key", str(ec), "--alg", "ES256")
+    assert code == 0 and "ES256" in err
+    code, out, err = invoke("keys", "jwks", str(ed), str(ec))
+    assert code == 0
+    doc = json.loads(out)
+    assert [k["alg"] for k in doc["keys"]] == ["EdDSA", "ES256"]
+    assert all("d" not in k for k in doc["keys"])
+    monkeypatch.setenv("GR_TEST_SIGNING_KEY", ed.read_text())
+    code, _, err = invoke("keys", "jwks", "env:GR_TEST_SIGNING_KEY", "-o", str(tmp_path / "o.json"))
+    assert code == 0 and json.loads((tmp_path / "o.json").read_text()) == published
+
+    code, _, err = invoke("keys", "jwks", str(ed), str(ed))
+    assert code == 2 and "share a key id" in err
+    code, _, err = invoke("keys", "jwks", str(tmp_path / "missing.jwk"))
+    assert code == 2 and "does not exist" in err and "Traceback" not in err
+    bad = tmp_path / "bad.jwk"
+    bad.write_text("{")
+    bad.chmod(0o600)
+    code, _, err = invoke("keys", "jwks", str(bad))
+    assert code == 2 and "not a private JWK" in err
+
+
 def test_keys_create_rotate_list_retire(tmp_path: Path) -> None:
     kr = tmp_path / "keys" / "keyring.json"
     kr.parent.mkdir()

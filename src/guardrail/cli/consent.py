@@ -593,11 +593,12 @@ def jwks(c: _Ctx) -> None:
 @click.option("--kid", help="Key id (default: the key's RFC 7638 thumbprint).")
 @click.pass_obj
 def keygen(c: _Ctx, path: Path, alg: str, kid: str | None) -> None:
-    """Create a receipt signing key at PATH (private JWK, mode 0600)."""
-    from guardrail.crypto import SigningKey
+    """Create a receipt signing key at PATH (private JWK, mode 0600).
 
-    key = SigningKey.generate(alg=alg, kid=kid)  # type: ignore[arg-type]
-    key.save(path)
+    The same as 'guardrail keys signing-key PATH', which also writes the public JWKS."""
+    from guardrail.cli.keys import new_signing_key
+
+    key = new_signing_key(path, alg, kid)
     c.ui.print(f"wrote {alg} signing key {key.kid} to {path}")
 
 

@@ -1,10 +1,11 @@
-"""``guardrail keys``: create, rotate, retire and list keyrings (never printing key material)."""
+"""``guardrail keys``: create, rotate, retire and list keyrings; create signing keys and export
+their public JWKS (never printing key material)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,7 +13,10 @@ from guardrail.cli._common import parse_time
 from guardrail.cli._options import format_option
 from guardrail.cli._ui import UI
 
-__all__ = ["keys"]
+if TYPE_CHECKING:
+    from guardrail.crypto import SigningKey
+
+__all__ = ["keys", "new_signing_key"]
 
 
 _KMS = click.option(
@@ -38,11 +42,13 @@ def _kms(path: Path | None, *, create: bool, ui: UI) -> Any:
 
 @click.group()
 def keys() -> None:
-    """Manage keyrings for field encryption, pseudonyms and FF1.
+    """Manage keyrings for field encryption, pseudonyms and FF1, and signing keys.
 
     \b
     Keys are written to files with mode 0600 and are never printed; 'list' shows key ids,
-    status and creation times only.
+    status and creation times only. 'signing-key' makes the private JWK that signs reports
+    (audit --sign) and consent receipts (consent --signing-key); 'jwks' exports the public
+    halves for verifiers.
     """
 
 
@@ -122,3 +128,83 @@ def list_(ui: UI, file: Path, kms_path: Path | None, fmt: str) -> None:
     for k in info:
         table.add_row(k.id, k.status, k.created.isoformat(timespec="seconds"))
     ui.print(table)
+
+
+@keys.command(name="signing-key")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--alg",
+    type=click.Choice(["EdDSA", "ES256"]),
+    default="EdDSA",
+    show_default=True,
+    help="EdDSA (Ed25519) or ES256 (P-256).",
+)
+@click.option("--kid", help="Key id (default: the RFC 7638 thumbprint of the public key).")
+@click.option(
+    "--jwks",
+    "jwks_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the public JWKS (for verifiers) to this file.",
+)
+@click.pass_obj
+def signing_key(ui: UI, file: Path, alg: str, kid: str | None, jwks_path: Path | None) -> None:
+    """Create a private signing key FILE: a JWK, mode 0600 (refuses to overwrite).
+
+    \b
+    guardrail keys signing-key compliance.jwk --kid compliance-2026 --jwks compliance.jwks.json
+    guardrail audit examples/shop -o json --sign compliance.jwk
+    guardrail verify-report guardrail-out/report.json --key compliance.jwks.json
+    """
+    if jwks_path is not None and jwks_path.exists():
+        # Checked first, so a refused JWKS leaves no key behind.
+        raise click.UsageError(f"{jwks_path} already exists; choose another --jwks file")
+    key = new_signing_key(file, alg, kid)
+    ui.info(f"created signing key {file}: kid {key.kid}, {key.alg} (private: keep it secret)")
+    if jwks_path is not None:
+        _write_jwks([key], jwks_path)
+        ui.info(f"wrote the public JWKS {jwks_path}")
+
+
+@keys.command(name="jwks")
+@click.argument("keys_", metavar="KEY...", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JWKS to this file instead of standard output.",
+)
+@click.pass_obj
+def jwks_(ui: UI, keys_: tuple[str, ...], output: Path | None) -> None:
+    """Print the public JWKS of private signing keys (JWK files or env:VARIABLE).
+
+    Only public members are written: hand the result to whoever verifies your reports
+    (verify-report --key) or consent receipts.
+    """
+    from guardrail.report.signing import load_signing_key
+
+    loaded = [load_signing_key(k) for k in keys_]
+    kids = [k.kid for k in loaded]
+    if len(set(kids)) != len(kids):
+        raise click.UsageError("two keys share a key id; give each key its own --kid")
+    if output is None:
+        from guardrail.crypto import jwks
+
+        ui.raw(json.dumps(jwks(loaded), indent=2) + "\n")
+        return
+    _write_jwks(loaded, output)
+    ui.info(f"wrote the public JWKS of {len(loaded)} key(s) to {output}")
+
+
+def new_signing_key(path: Path, alg: str, kid: str | None) -> SigningKey:
+    """Generate a signing key and save it at ``path`` (private JWK, mode 0600, no overwrite)."""
+    from guardrail.crypto import SigningKey
+
+    key = SigningKey.generate("ES256" if alg == "ES256" else "EdDSA", kid=kid)
+    key.save(path)
+    return key
+
+
+def _write_jwks(loaded: list[SigningKey], path: Path) -> None:
+    from guardrail.crypto import jwks
+
+    path.write_text(json.dumps(jwks(loaded), indent=2) + "\n", encoding="utf-8")
