@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from guardrail.cli._common import parse_time
+from guardrail.cli._common import parse_time, write_text_atomic
 from guardrail.cli._options import format_option
 from guardrail.cli._ui import UI
 
@@ -161,7 +161,7 @@ def signing_key(ui: UI, file: Path, alg: str, kid: str | None, jwks_path: Path |
     key = new_signing_key(file, alg, kid)
     ui.info(f"created signing key {file}: kid {key.kid}, {key.alg} (private: keep it secret)")
     if jwks_path is not None:
-        _write_jwks([key], jwks_path)
+        write_text_atomic(jwks_path, _jwks_text([key]))
         ui.info(f"wrote the public JWKS {jwks_path}")
 
 
@@ -187,11 +187,9 @@ def jwks_(ui: UI, keys_: tuple[str, ...], output: Path | None) -> None:
     if len(set(kids)) != len(kids):
         raise click.UsageError("two keys share a key id; give each key its own --kid")
     if output is None:
-        from guardrail.crypto import jwks
-
-        ui.raw(json.dumps(jwks(loaded), indent=2) + "\n")
+        ui.raw(_jwks_text(loaded))
         return
-    _write_jwks(loaded, output)
+    write_text_atomic(output, _jwks_text(loaded))
     ui.info(f"wrote the public JWKS of {len(loaded)} key(s) to {output}")
 
 
@@ -204,7 +202,8 @@ def new_signing_key(path: Path, alg: str, kid: str | None) -> SigningKey:
     return key
 
 
-def _write_jwks(loaded: list[SigningKey], path: Path) -> None:
+def _jwks_text(loaded: list[SigningKey]) -> str:
+    """The public JWKS of ``loaded`` as indented JSON (public members only)."""
     from guardrail.crypto import jwks
 
-    path.write_text(json.dumps(jwks(loaded), indent=2) + "\n", encoding="utf-8")
+    return json.dumps(jwks(loaded), indent=2) + "\n"
