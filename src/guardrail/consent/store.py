@@ -223,10 +223,9 @@ class ConsentStore:
         self._last_head: tuple[int, bytes] | None = None  # written last by ``_main``
         self._lookup_cursor: Any = None  # on ``_main``
         self._main_lock = threading.Lock()
-        self._group = threading.Condition(threading.Lock())
+        self._group = threading.Lock()  # guards _queue and _writing
         self._queue: list[list[Any]] = []
         self._writing = False
-        self._sleepers = 0  # callers waiting on _group (notified only if any)
         self._dbapi_error: type[Exception] = self._engine.dialect.loaded_dbapi.Error
         self._open(create=create)
 
@@ -621,26 +620,40 @@ class ConsentStore:
         the writing thread, once its commit is done, writes everything that queued meanwhile
         in one more transaction (and so on, a few rounds), so concurrent callers (the HTTP
         service's threads) share commits instead of each waiting for the write lock and then
-        its own commit. A single caller sees no difference."""
-        slot: list[Any] = [item, None, None]  # item, stored row, error
+        its own commit. A single caller sees no difference.
+
+        A waiting caller sleeps on a lock of its own, which the writer releases once that
+        caller's event is stored (or failed), or to hand the queue back: only callers whose
+        turn it is wake up, not every waiter after every commit."""
+        slot: list[Any] = [item, None, None, None]  # item, stored row, error, wake-up lock
         group = self._group
         with group:
             self._queue.append(slot)
-            while slot[1] is None and slot[2] is None:
+        while True:
+            with group:
+                if slot[1] is not None or slot[2] is not None:
+                    break
                 if not self._writing:
+                    # Not stored and nobody writing: the slot is still queued; write it all.
                     self._writing = True
                     batch, self._queue = self._queue, []
-                    break
-                self._sleepers += 1
-                try:
-                    group.wait()
-                finally:
-                    self._sleepers -= 1
-            else:
-                if slot[2] is not None:
-                    raise slot[2]
-                return cast(Row, slot[1])
-        # This thread writes now: its own event, then (a few rounds) what queued meanwhile.
+                    wake = None
+                else:
+                    wake = slot[3] = threading.Lock()
+                    wake.acquire()
+            if wake is None:
+                self._write_rounds(batch)
+                break
+            wake.acquire()  # released by the writer: stored, failed or handed back
+        if slot[2] is not None:
+            raise slot[2]
+        return cast(Row, slot[1])
+
+    def _write_rounds(self, batch: list[list[Any]]) -> None:
+        """Write ``batch``, then (a few rounds) what queued meanwhile; wake each caller whose
+        event is done. If the rounds run out, hand the queue back and wake its callers (one
+        of them becomes the next writer)."""
+        group = self._group
         done = False
         try:
             for _ in range(_GROUP_ROUNDS):
@@ -652,24 +665,20 @@ class ConsentStore:
                     for s in batch:
                         s[2] = exc
                 with group:
-                    if self._sleepers:
-                        group.notify_all()
+                    _wake(batch)
                     batch, self._queue = self._queue, []
                     if not batch:
                         self._writing = False
                         done = True
-                        break
-            else:
-                with group:  # rounds used up: hand the queue back to its waiters
-                    self._queue[:0] = batch
+                if done:
+                    return
+            with group:  # rounds used up: hand the queue back to its waiters
+                self._queue[:0] = batch
         finally:
             if not done:
                 with group:
                     self._writing = False
-                    group.notify_all()
-        if slot[2] is not None:
-            raise slot[2]
-        return cast(Row, slot[1])
+                    _wake(self._queue)
 
     def erase(self, subjects: Sequence[str], tombstone: Any) -> tuple[Row, int] | None:
         """Erase every event of ``subjects`` (one person's pseudonyms) and append the tombstone ``tombstone(pairs)``
@@ -902,6 +911,16 @@ class ConsentStore:
 
 class _StaleHead(Exception):  # an internal signal; never leaves the store
     """The head moved since this connection last wrote it."""
+
+
+def _wake(slots: Sequence[list[Any]]) -> None:
+    """Release the wake-up lock of each waiting slot (group commit; ``_group`` held, which
+    also guards the slots' lock field)."""
+    for s in slots:
+        wake = s[3]
+        if wake is not None:
+            s[3] = None
+            wake.release()
 
 
 def _row(r: Any) -> Row:
