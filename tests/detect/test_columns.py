@@ -91,6 +91,32 @@ def test_previews_are_masked(customers: dict[str, ColumnReport], canaries: Canar
     canaries.assert_absent(*previews, *reasons, *map(repr, customers.values()))
 
 
+def test_parcel_tracking_numbers_are_personal_data() -> None:
+    """A tracking number leads to its recipient (mall.oms_order.delivery_sn in the ground
+    truth): named in English or Chinese, by name or comment; a delivery company is not."""
+    codes = [f"SF{1_300_000_000 + i * 7919}" for i in range(N)]
+    cols = [
+        ColumnSample("delivery_sn", codes),
+        ColumnSample("trackingNumber", codes),
+        ColumnSample("c1", codes, comment="物流单号"),
+        ColumnSample("快递单号", codes),
+        ColumnSample("delivery_company", ["顺丰"] * N, comment="物流公司(配送方式)"),
+        ColumnSample("tracking_status", ["shipped"] * N),
+    ]
+    got = {
+        r.column: {k.category for k in r.categories} for r in classify_columns("oms_order", cols)
+    }
+    pseudonymous = {"user.unique_id.pseudonymous"}
+    assert got == {
+        "delivery_sn": pseudonymous,
+        "trackingNumber": pseudonymous,
+        "c1": pseudonymous,
+        "快递单号": pseudonymous,
+        "delivery_company": set(),
+        "tracking_status": set(),
+    }
+
+
 def test_comments_name_the_column(canaries: Canaries) -> None:
     cols = [
         ColumnSample("c1", [canaries.cn_mobile() for _ in range(N)], comment="收货人手机号"),
