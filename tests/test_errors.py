@@ -37,3 +37,44 @@ def test_invalid_ciphertext_has_one_message() -> None:
 def test_consent_missing_carries_reason() -> None:
     err = E.ConsentMissing("no consent for marketing", reason="withdrawn")
     assert err.reason == "withdrawn" and err.exit_code == 1
+
+
+def _loaders() -> list[tuple[str, object]]:
+    from guardrail.audit.manifest import load_stack
+    from guardrail.audit.waivers import load_baseline, load_waivers
+    from guardrail.consent.catalog import load_catalog as load_consent_catalog
+    from guardrail.detect.catalog import load_presidio_yaml
+    from guardrail.privacy import load_spec, read_table_file
+
+    return [
+        ("stack.yaml", load_stack),
+        ("waivers.yaml", load_waivers),
+        ("baseline.json", load_baseline),
+        ("catalog.yaml", load_consent_catalog),
+        ("presidio-recognizers.yaml", load_presidio_yaml),
+        ("query.yaml", load_spec),
+        ("orders.csv", read_table_file),
+    ]
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_public_loaders_take_str_paths_and_name_a_missing_file(tmp_path, index) -> None:  # type: ignore[no-untyped-def]
+    """Users pass plain strings: a missing file is one GuardrailError naming it, never an
+    AttributeError from treating the str as a Path."""
+    name, load = _loaders()[index]
+    missing = str(tmp_path / name)
+    with pytest.raises(E.GuardrailError) as info:
+        load(missing)  # type: ignore[operator]
+    assert name in str(info.value)
+
+
+def test_str_paths_load(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from guardrail.privacy import load_spec, read_table_file
+
+    spec = Path(__file__).resolve().parents[1] / "examples" / "dp" / "orders_by_status.yaml"
+    assert load_spec(str(spec)).dataset == "shop"
+    csv = tmp_path / "t.csv"
+    csv.write_text("a,b\n1,2\n3,4\n")
+    assert read_table_file(str(csv)).n_rows == 2

@@ -44,8 +44,9 @@ class Located:
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_yaml(path: Path, *, display: str | None = None) -> Located:
+def load_yaml(path: str | Path, *, display: str | None = None) -> Located:
     """Parse one YAML file with positions. Raises ManifestError naming file and line."""
+    path = Path(path)
     shown = display or str(path)
     try:
         size = path.stat().st_size

@@ -42,7 +42,7 @@ class WaiverFile(ValueObject):
     waivers: tuple[Waiver, ...] = Field(default=())
 
 
-def load_waivers(path: Path) -> tuple[Waiver, ...]:
+def load_waivers(path: str | Path) -> tuple[Waiver, ...]:
     """The waivers in ``path`` (errors point at file:line)."""
     return validate(WaiverFile, load_yaml(path), what="waivers").waivers
 
@@ -81,8 +81,9 @@ def apply_waivers(
     return out
 
 
-def load_baseline(path: Path) -> frozenset[str]:
+def load_baseline(path: str | Path) -> frozenset[str]:
     """Fingerprints from a previous JSON report or a ``{"fingerprints": [...]}`` file."""
+    path = Path(path)
     try:
         doc = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:

@@ -495,7 +495,7 @@ def _slug(text: str) -> str:
     return s if s and s[0].isalpha() else f"p_{s}"
 
 
-def load_presidio_yaml(path: Path) -> list[EntitySpec]:
+def load_presidio_yaml(path: str | Path) -> list[EntitySpec]:
     """Entity specs from a Presidio-format recognizer YAML file (``recognizers: [...]``).
 
     Patterns keep their regex and score; context words and deny lists carry over. Presidio

@@ -174,10 +174,11 @@ def key_value(value: Any) -> KeyValue:
     return str(value)
 
 
-def read_table_file(path: Path, *, columns: list[str] | None = None) -> Frame:
+def read_table_file(path: str | Path, *, columns: list[str] | None = None) -> Frame:
     """Read a CSV (``.csv``, ``.tsv``, optionally gzipped) or Parquet file into a Frame."""
     import pyarrow as pa
 
+    path = Path(path)
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]

@@ -18,11 +18,15 @@ entry in its ledger (SQLite by default, PostgreSQL or MySQL/MariaDB through SQLA
 * **Retries.** Each release has a request key (the query's digest). Asking again returns the
   first noisy answer; a fresh draw would be a new release, and averaging draws defeats noise.
 
-Opacus (and torch) are imported on first use, not with this module.
+Opacus' RDP analysis (numpy and scipy) is loaded on first use, not with this module, and
+without the Opacus package itself, which imports torch (seconds); the PRV accountant
+(``--accountant prv``) imports Opacus and torch.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import math
 import uuid
 import warnings
@@ -468,7 +472,7 @@ class Ledger:
         kind: Literal["release", "training"] = "release",
     ) -> Reservation:
         """Atomically check the budget and hold ``charge``; raise if it does not fit."""
-        _accountants()  # import Opacus before taking the lock
+        _rdp_analysis()  # load the accountant before taking the lock
         entry_id = ("rel_" if kind == "release" else "run_") + uuid.uuid4().hex[:24]
         with self._tx("reserving budget") as conn:
             ds = self._dataset_row(conn, dataset, lock=True)
@@ -703,13 +707,40 @@ def _fmt(x: float) -> str:
 # -- accounting through Opacus --------------------------------------------------------------------
 
 
-def _accountants() -> Any:
-    """Opacus' accountant modules (imported lazily: they pull in torch)."""
+@functools.cache
+def _rdp_analysis() -> Any:
+    """Opacus' RDP analysis module, ``opacus/accountants/analysis/rdp.py`` (numpy and scipy
+    only; ``RDPAccountant`` is a thin wrapper over it). Loaded from its file so that the
+    ``opacus`` package, whose ``__init__`` imports torch (~2.5 s), is not; if that ever
+    fails (another layout), the package is imported the usual way."""
+    try:
+        spec = importlib.util.find_spec("opacus")  # finds the package without importing it
+        locations = list(spec.submodule_search_locations or ()) if spec else []
+        path = Path(locations[0]) / "accountants" / "analysis" / "rdp.py"
+        file_spec = importlib.util.spec_from_file_location("guardrail._opacus_rdp", path)
+        if file_spec is None or file_spec.loader is None:
+            raise ImportError(path)
+        module = importlib.util.module_from_spec(file_spec)
+        file_spec.loader.exec_module(module)
+        if not callable(getattr(module, "compute_rdp", None)) or not callable(
+            getattr(module, "get_privacy_spent", None)
+        ):
+            raise ImportError(path)
+        return module
+    except (ImportError, OSError, IndexError, ValueError, SyntaxError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from opacus.accountants.analysis import rdp
+
+        return rdp
+
+
+def _prv_accountant() -> Any:
+    """Opacus' PRV accountant class (imports the opacus package, and so torch)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from opacus.accountants import PRVAccountant, RDPAccountant
-        from opacus.accountants.analysis import rdp as rdp_analysis
-    return RDPAccountant, PRVAccountant, rdp_analysis
+        from opacus.accountants import PRVAccountant
+    return PRVAccountant
 
 
 def _history(rows: list[_Row]) -> list[tuple[float, float, int]]:
@@ -744,12 +775,18 @@ def _live_epsilon(rows: list[_Row], delta_total: float) -> float:
 
 
 def _rdp_epsilon(history: list[tuple[float, float, int]], delta: float) -> float:
-    rdp_accountant, _, _ = _accountants()
-    acct = rdp_accountant()
-    acct.history = list(history)
+    """What Opacus' ``RDPAccountant(history).get_epsilon(delta, alphas)`` computes: the
+    entries' RDP curves summed at the orders, then converted to ε at ``delta``."""
+    analysis = _rdp_analysis()
+    orders = _orders()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return float(acct.get_epsilon(delta=delta, alphas=_orders()))
+        rdp = sum(
+            analysis.compute_rdp(q=q, noise_multiplier=z, steps=steps, orders=orders)
+            for z, q, steps in history
+        )
+        eps, _ = analysis.get_privacy_spent(orders=orders, rdp=rdp, delta=delta)
+    return float(eps)
 
 
 def _orders() -> list[float]:
@@ -760,7 +797,7 @@ def _cumulative_epsilons(rows: list[_Row], delta_total: float) -> list[float]:
     """The dataset's ε (RDP) after each entry."""
     if not rows:
         return []
-    _, _, analysis = _accountants()
+    analysis = _rdp_analysis()
     orders = _orders()
     out = []
     total_rdp: Any = 0.0
@@ -809,8 +846,7 @@ def _prv_gaussian_epsilon(history: list[tuple[float, float, int]], delta: float)
             else 1.0 / math.sqrt(sum(steps / (z * z) for z, _, steps in full))
         )
         collapsed.append((z_eff, 1.0, 1))
-    _, prv_accountant, _ = _accountants()
-    acct = prv_accountant()
+    acct = _prv_accountant()()
     acct.history = collapsed + sub
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

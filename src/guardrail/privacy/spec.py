@@ -13,7 +13,7 @@ from guardrail.yamlio import Located, load_yaml, parse_yaml, validate
 __all__ = ["load_spec", "parse_spec"]
 
 
-def load_spec(path: Path, *, display: str | None = None) -> QuerySpec:
+def load_spec(path: str | Path, *, display: str | None = None) -> QuerySpec:
     """Read and validate a DP query spec; errors name the file and line and the fix."""
     located = load_yaml(path, display=display or str(path))
     return _validate(located)
