@@ -326,6 +326,29 @@ def test_scan_invariants(text: str) -> None:
         assert scanner.min_score <= d.score <= 1.0
 
 
+def test_misuse_gets_one_clear_error() -> None:
+    from guardrail.errors import InputError
+
+    scanner = default_scanner()
+    with pytest.raises(InputError, match="several texts, not one string"):
+        scanner.scan_many("13800138000")  # would otherwise scan character by character
+    with pytest.raises(InputError, match=r"text #1 is of type int, not str"):
+        scanner.scan_many(["a", 13800138000])
+    with pytest.raises(InputError, match=r"text #0 is of type bytes"):
+        scanner.scan_many([b"13800138000"])
+    with pytest.raises(InputError, match="value of type int"):
+        scanner.scan(13800138000)  # type: ignore[arg-type]
+    for bad in ("fr", "EN", "chinese"):
+        with pytest.raises(InputError, match="unknown language"):
+            scanner.scan("x", language=bad)  # type: ignore[arg-type]
+        with pytest.raises(InputError, match="unknown language"):
+            scanner.scan_many(["x"], language=bad)  # type: ignore[arg-type]
+    # None is no text (a NULL cell), alone or in a batch.
+    assert scanner.scan(None) == []  # type: ignore[arg-type]
+    got = scanner.scan_many([None, "13800138000", None])  # type: ignore[list-item]
+    assert [[d.entity for d in ds] for ds in got] == [[], ["PHONE_NUMBER"], []]
+
+
 @pytest.mark.parametrize(
     "batch",
     [

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from guardrail.detect.catalog import Catalog, EntitySpec, PatternSpec, load_catalog, merge_catalogs
 from guardrail.detect.validators import ValidatorFn, make_validators
-from guardrail.errors import ConfigError
+from guardrail.errors import ConfigError, InputError
 from guardrail.model._base import trusted_constructor
 from guardrail.model.detection import Detection
 
@@ -55,6 +55,16 @@ _SEP = SEP_CHAR * 4
 BATCH_CHARS = 1 << 20
 
 Language = Literal["en", "zh"] | None
+_LANGUAGES = frozenset({None, "en", "zh"})
+
+
+def _check_language(language: object) -> None:
+    if language not in _LANGUAGES:
+        raise InputError(
+            f"unknown language {language!r}",
+            hint='use None (English and Chinese), "en" or "zh"',
+        )
+
 
 _DIGIT_CLUSTER = re.compile(r"[0-9]+(?:[ .:/()+\-]{1,3}[0-9]{1,6}(?![0-9])|-[0-9]{7,8}(?![0-9]))*")
 _DROP_SEPARATORS = str.maketrans("", "", " .:/()+-")
@@ -495,6 +505,13 @@ class Scanner:
     ) -> list[Candidate]:
         """Resolved detections as plain tuples ``(start, end, score, priority, entity,
         recognizer)`` — the allocation-light form the column engine uses."""
+        if language is not None:
+            _check_language(language)
+        if text is not None and type(text) is not str:
+            raise InputError(
+                f"cannot scan a value of type {type(text).__name__}: pass a str",
+                hint="decode bytes first; None means no text",
+            )
         threshold = self.min_score if min_score is None else min_score
         found = [
             (c[0], c[1], round(c[2], 4), c[3], c[4], c[5])
@@ -509,7 +526,15 @@ class Scanner:
     def candidates_many(
         self, texts: Iterable[str], *, language: Language = None, min_score: float | None = None
     ) -> list[list[Candidate]]:
-        """:meth:`candidates` for each of ``texts``, scanned as one joined text."""
+        """:meth:`candidates` for each of ``texts``, scanned as one joined text. ``None``
+        stands for no text (a NULL cell)."""
+        if isinstance(texts, (str, bytes)):
+            raise InputError(
+                "scan_many takes several texts, not one string",
+                hint="use scan(text) for one text, or pass a list: [text]",
+            )
+        if language is not None:
+            _check_language(language)
         items = list(texts)
         threshold = self.min_score if min_score is None else min_score
         out: list[list[Candidate]] = [[] for _ in items]
@@ -518,6 +543,8 @@ class Scanner:
             # One joined text per ~BATCH_CHARS; a text holding the separator is scanned alone.
             size, stop = 0, start
             while stop < len(items) and (size < BATCH_CHARS or stop == start):
+                if type(items[stop]) is not str:
+                    items[stop] = _as_text(items[stop], stop)
                 if SEP_CHAR in items[stop]:
                     break
                 size += len(items[stop]) + len(_SEP)
@@ -940,6 +967,16 @@ def _lower_same_length(text: str) -> str:
 
 
 _ALNUM_RUN = re.compile(r"[0-9A-Za-z]{1,64}")
+
+
+def _as_text(value: object, index: int) -> str:
+    """A batch item that is not a str: ``None`` is no text; anything else is refused."""
+    if value is None:
+        return ""
+    raise InputError(
+        f"text #{index} is of type {type(value).__name__}, not str",
+        hint="pass str values (decode bytes first; None means no text)",
+    )
 
 
 # In a batch (documents joined by the separator) no window may reach into another document,
