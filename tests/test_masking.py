@@ -234,3 +234,16 @@ def test_arrow_column_with_other_char_and_non_string_type() -> None:
 
     assert mask_column(pa.array(["13812345678"]), "phone", char="#").to_pylist() == ["138####5678"]
     assert mask_column(pa.array([1234567, None]), "generic").to_pylist() == ["1******", None]
+
+
+def test_mask_column_misuse_names_position_and_type_never_content() -> None:
+    with pytest.raises(TypeError, match="not one string"):
+        mask_column("13812345678", "phone")
+    for style in ("phone", "card", "cn_id", "name", "email", "generic"):
+        with pytest.raises(TypeError, match=r"value #2 is of type int, not str") as info:
+            mask_column(["13812345678", None, 13812345679], style)  # type: ignore[list-item]
+        assert "13812345679" not in str(info.value)
+    with pytest.raises(TypeError, match=r"value #0 is of type bytes"):
+        mask_column([b"13812345678"], "phone")  # type: ignore[list-item]
+    # Any iterable of str/None works (a generator is read once).
+    assert mask_column((v for v in ["13812345678", None]), "phone") == ["138****5678", None]

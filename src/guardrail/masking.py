@@ -407,6 +407,35 @@ def mask_column(
     fn = masker(style, keep_first=keep_first, keep_last=keep_last, char=char)
     if _is_arrow(values):
         return _mask_arrow(values, style, fn, keep_first, keep_last, char)
+    if isinstance(values, (str, bytes)):
+        raise TypeError(
+            "mask_column takes a column of values (a list or an Arrow array), not one string; "
+            "for one value use masker(style)(value)"
+        )
+    if not isinstance(values, (list, tuple)):
+        values = list(values)
+    try:
+        return _mask_list(values, style, fn, keep_first, keep_last, char)
+    except (TypeError, AttributeError):
+        # Name the offending value by position and type (never its content).
+        for i, v in enumerate(values):
+            if v is not None and not isinstance(v, str):
+                raise TypeError(
+                    f"value #{i} is of type {type(v).__name__}, not str "
+                    "(convert with str() first; None passes through)"
+                ) from None
+        raise
+
+
+def _mask_list(
+    values: list[str | None] | tuple[str | None, ...],
+    style: MaskStyle,
+    fn: Callable[[str], str],
+    keep_first: int | None,
+    keep_last: int | None,
+    char: str,
+) -> list[str | None]:
+    """:func:`mask_column` for a list (the common shapes inline: no call per value)."""
     if char == MASK_CHAR:
         # The common shapes inline (no call per value); same results as ``fn``.
         if style == "phone":
