@@ -78,3 +78,23 @@ def test_str_paths_load(tmp_path) -> None:  # type: ignore[no-untyped-def]
     csv = tmp_path / "t.csv"
     csv.write_text("a,b\n1,2\n3,4\n")
     assert read_table_file(str(csv)).n_rows == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:Pw-c4nary@h/db", "postgresql://u:***@h/db"),
+        ("postgresql+psycopg://u:p@Pw-c4nary@h:5432/db", "postgresql+psycopg://u:***@h:5432/db"),
+        ("redis://:Pw-c4nary@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
+        ("u:Pw-c4nary@h/db", "***@h/db"),  # no scheme: still hidden
+        ("mysql+pymysql://root@127.0.0.1/x", "mysql+pymysql://root@127.0.0.1/x"),
+        ("sqlite:///consent.db", "sqlite:///consent.db"),
+        ("/var/lib/shop/consent.db", "/var/lib/shop/consent.db"),  # a path stays readable
+    ],
+)
+def test_one_url_redactor_hides_every_password(url: str, shown: str) -> None:
+    assert E.redact_url(url) == shown
+    assert "c4nary" not in E.redact_url(url)
+    from guardrail.connectors import redact_url
+
+    assert redact_url is E.redact_url  # one implementation, re-exported

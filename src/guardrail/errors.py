@@ -27,6 +27,7 @@ print it on the same line.
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 
 __all__ = [
@@ -45,7 +46,23 @@ __all__ = [
     "PrivacyBudgetExceeded",
     "RuleExecutionError",
     "UsageError",
+    "redact_url",
 ]
+
+# scheme://user:PASSWORD@host... — the password runs to the last "@" before the path, so an
+# unescaped "@" in it is hidden too.
+_URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:)[^/]*(?P<tail>@)")
+_BARE_CREDENTIALS = re.compile(r"^[^/@:]+:[^/]*@")  # user:password@host without a scheme
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``: safe in messages, logs and reports.
+
+    Anything else is kept as written (a file path stays readable)."""
+    shown = _URL_PASSWORD.sub(r"\g<head>***\g<tail>", url)
+    if shown == url and _BARE_CREDENTIALS.match(url):
+        return "***@" + url.rsplit("@", 1)[1]
+    return shown
 
 
 class ExitCode(IntEnum):

@@ -354,6 +354,19 @@ def test_missing_or_corrupt_database(tmp_path: object, keyring: Keyring) -> None
         ConsentRegistry(f"sqlite:///{folder}/junk.db", keyring=keyring)
     with pytest.raises(ConfigError, match="unsupported database"):
         ConsentRegistry("mongodb://x/y", keyring=keyring)
+    # A bare path is not a URL: the message names it and shows the URL to write instead.
+    with pytest.raises(ConfigError, match=r"URL '.*plain\.db'") as info:
+        ConsentRegistry(str(folder / "plain.db"), keyring=keyring)
+    assert f"sqlite:///{folder / 'plain.db'}" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        ConsentRegistry("u:Pw-c4nary@host/db", keyring=keyring)
+    assert "c4nary" not in str(info.value)
+    # A path object is a SQLite registry at that path.
+    from tests.consent.conftest import CATALOG_PATH
+
+    with ConsentRegistry(folder / "by-path.db", keyring=keyring, catalog=CATALOG_PATH) as reg:
+        assert reg.store.display == f"sqlite:///{folder / 'by-path.db'}"
+        assert reg.record("customer-1", "analytics").seq == 1
 
 
 def test_repr_and_pickling_hold_no_identifiers(registry: ConsentRegistry) -> None:

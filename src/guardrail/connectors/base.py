@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar, Literal, Protocol, runtime_checkable
 
-from guardrail.errors import ConnectorError
+from guardrail.errors import ConnectorError, redact_url
 from guardrail.model.data import TableInfo, TableSample
 
 __all__ = [
@@ -24,13 +24,6 @@ __all__ = [
 ]
 
 SampleStrategy = Literal["first", "random"]
-
-_PASSWORD_RE = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:)(?P<pw>[^/@]*)(?P<tail>@)")
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (safe for messages and reports)."""
-    return _PASSWORD_RE.sub(lambda m: f"{m.group('head')}***{m.group('tail')}", url)
 
 
 def scheme_of(url: str) -> str | None:

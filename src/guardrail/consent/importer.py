@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from guardrail.consent._shown import shown
 from guardrail.consent.store import read_source
-from guardrail.errors import ConfigError, InputError, ManifestError
+from guardrail.errors import ConfigError, InputError, ManifestError, redact_url
 from guardrail.model.consent import ConsentRequest, EvidenceMethod, ImportMapping, ImportResult
 from guardrail.yamlio import load_yaml, validate
 
@@ -98,9 +98,7 @@ def import_events(
 
     if kind in ("sql", "sqlite-file"):
         if kind == "sql":
-            from guardrail.consent.store import redact
-
-            display = redact(source)
+            display = redact_url(source)
         total, batches = read_source(
             source_url,
             table=mapping.table,

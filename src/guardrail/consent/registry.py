@@ -15,6 +15,7 @@ anything is stored or compared; nothing in the registry, its errors or its reprs
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -104,7 +105,7 @@ class ConsentRegistry:
 
     def __init__(
         self,
-        url: str = "sqlite:///consent.db",
+        url: str | os.PathLike[str] = "sqlite:///consent.db",
         *,
         keyring: Keyring | None = None,
         catalog: ConsentCatalog | str | Path | None = None,

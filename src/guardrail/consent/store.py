@@ -26,6 +26,7 @@ Append-only, twice over:
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sqlite3
 import threading
@@ -39,7 +40,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from guardrail.consent.events import COLUMNS, GENESIS, Row, link
 from guardrail.consent.state import STATE_COLUMNS, StateRow, StateTuple
-from guardrail.errors import ConfigError, ConnectorError, GuardrailError
+from guardrail.errors import ConfigError, ConnectorError, GuardrailError, redact_url
 
 __all__ = [
     "DEFAULT_CACHE_MB",
@@ -48,7 +49,6 @@ __all__ = [
     "ConsentStore",
     "Content",
     "read_source",
-    "redact",
 ]
 
 SCHEMA_VERSION = "1"
@@ -163,33 +163,29 @@ END $$ LANGUAGE plpgsql""",
 )
 
 
-def redact(url: str) -> str:
-    """The URL without its password (for messages)."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable database URL>"
-
-
 class ConsentStore:
     """The registry's tables on one database. Thread-safe; one per process is enough."""
 
     def __init__(
         self,
-        url: str,
+        url: str | os.PathLike[str],
         *,
         create: bool = True,
         base_dir: Path | None = None,
         cache_mb: int = DEFAULT_CACHE_MB,
     ) -> None:
-        self.display = redact(url)
+        if isinstance(url, os.PathLike):  # a file path: a SQLite registry there
+            url = "sqlite:///" + os.fspath(url)
+        self.display = redact_url(url)
         self._cache_kib = max(2, int(cache_mb)) * 1024
         try:
             parsed = make_url(url)
         except ArgumentError:
+            as_file = f"; for the file {self.display}: sqlite:///{self.display}"
             raise ConfigError(
-                f"cannot parse consent registry URL {self.display}",
-                hint="write it like sqlite:///consent.db or postgresql://user@host/db",
+                f"cannot parse consent registry URL '{self.display}'",
+                hint="write it like sqlite:///consent.db or postgresql://user@host/db"
+                + (as_file if "://" not in url and "@" not in url else ""),
             ) from None
         backend = parsed.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
@@ -958,7 +954,7 @@ def read_source(
 ) -> tuple[int, Iterator[list[dict[str, Any]]]]:
     """Rows of a source table (or query) ordered by ``key``, after ``after``, in batches;
     with the number of rows to come. Read-only; the URL's password is never shown."""
-    shown = redact(url)
+    shown = redact_url(url)
     for name in (table, key):
         if not _IDENT.match(name):
             raise ConfigError(

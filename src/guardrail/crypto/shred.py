@@ -35,7 +35,7 @@ from guardrail.crypto._util import Unpicklable
 from guardrail.crypto.fields import FieldEncryptor, check_context
 from guardrail.crypto.keys import Keyring
 from guardrail.crypto.pseudonym import Pseudonymizer
-from guardrail.errors import CryptoError, InvalidCiphertext
+from guardrail.errors import CryptoError, InvalidCiphertext, redact_url
 
 __all__ = ["SubjectEncryptor", "SubjectKeyStore"]
 
@@ -55,13 +55,6 @@ _keys = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("forgotten_at", sa.DateTime(timezone=True), nullable=True),
 )
-
-
-def _redact(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable URL>"
 
 
 def _now(at: datetime | None) -> datetime:
@@ -92,7 +85,7 @@ class SubjectKeyStore(Unpicklable):
         base_dir: Path | None = None,
         cache_size: int = 4096,
     ) -> None:
-        self._display = _redact(url)
+        self._display = redact_url(url)
         self._keyring = keyring
         self._refs = Pseudonymizer(keyring, context="guardrail.shred.subject")
         self._cache: OrderedDict[str, bytes] = OrderedDict()

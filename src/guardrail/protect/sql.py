@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from guardrail.errors import ConfigError, ConnectorError, GuardrailError
+from guardrail.errors import ConfigError, ConnectorError, GuardrailError, redact_url
 from guardrail.model.protect import (
     DeterministicTransform,
     EncryptTransform,
@@ -41,13 +41,6 @@ _DRIVERS = {"postgresql": "psycopg", "mysql": "pymysql", "mariadb": "pymysql"}
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def _redact(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable URL>"
-
-
 def _token_chars(octets: int, overhead: int) -> int:
     """Characters of a ``gr1:`` token over ``octets`` bytes of plaintext."""
     return 4 + -(-4 * (overhead + octets) // 3)
@@ -65,7 +58,7 @@ class SqlSource:
             url = f"sqlite:///{path}"
         else:
             url = source
-            self.display = _redact(source)
+            self.display = redact_url(source)
         try:
             parsed = make_url(url)
         except ArgumentError:
