@@ -295,3 +295,21 @@ def test_concurrent_spenders_never_exceed_the_budget_postgresql(pg_database: str
 @pytest.mark.integration
 def test_concurrent_spenders_never_exceed_the_budget_mariadb(mysql_database: str) -> None:
     _race(mysql_database)
+
+
+def test_a_naive_time_is_an_input_error_before_anything_is_spent(ledger: Ledger) -> None:
+    from datetime import datetime
+
+    from guardrail.errors import InputError
+
+    _create(ledger)
+    with pytest.raises(InputError, match="timezone-aware"):
+        ledger.reserve(
+            "shop",
+            _gauss(5.0),
+            privacy_unit="customer",
+            request_key="naive",
+            description="q",
+            at=datetime(2026, 1, 1),
+        )
+    assert ledger.budget("shop").epsilon_spent == 0

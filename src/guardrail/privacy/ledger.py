@@ -42,7 +42,13 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 
-from guardrail.errors import ConfigError, GuardrailError, PrivacyBudgetExceeded, UsageError
+from guardrail.errors import (
+    ConfigError,
+    GuardrailError,
+    InputError,
+    PrivacyBudgetExceeded,
+    UsageError,
+)
 from guardrail.model.privacy import (
     BudgetStatement,
     DatasetBudget,
@@ -162,7 +168,7 @@ class _Row:
 
 def _iso(at: datetime) -> str:
     if at.tzinfo is None:
-        raise ValueError("times must be timezone-aware (pass at=datetime.now(UTC))")
+        raise InputError("times must be timezone-aware", hint="pass e.g. at=datetime.now(UTC)")
     return at.astimezone(UTC).isoformat()
 
 
