@@ -23,6 +23,7 @@ import click
 from guardrail.cli._common import parse_time, write_text_atomic
 from guardrail.cli._options import format_option, lang_option
 from guardrail.cli._ui import UI
+from guardrail.cli.keys import ALG_OPTION, KID_OPTION, new_signing_key
 from guardrail.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -589,15 +590,13 @@ def jwks(c: _Ctx) -> None:
 
 @consent.command()
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--alg", type=click.Choice(["EdDSA", "ES256"]), default="EdDSA", show_default=True)
-@click.option("--kid", help="Key id (default: the key's RFC 7638 thumbprint).")
+@ALG_OPTION
+@KID_OPTION
 @click.pass_obj
 def keygen(c: _Ctx, path: Path, alg: str, kid: str | None) -> None:
     """Create a receipt signing key at PATH (private JWK, mode 0600).
 
     The same as 'guardrail keys signing-key PATH', which also writes the public JWKS."""
-    from guardrail.cli.keys import new_signing_key
-
     key = new_signing_key(path, alg, kid)
     c.ui.print(f"wrote {alg} signing key {key.kid} to {path}")
 

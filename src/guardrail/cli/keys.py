@@ -16,7 +16,7 @@ from guardrail.cli._ui import UI
 if TYPE_CHECKING:
     from guardrail.crypto import SigningKey
 
-__all__ = ["keys", "new_signing_key"]
+__all__ = ["ALG_OPTION", "KID_OPTION", "keys", "new_signing_key"]
 
 
 _KMS = click.option(
@@ -130,16 +130,23 @@ def list_(ui: UI, file: Path, kms_path: Path | None, fmt: str) -> None:
     ui.print(table)
 
 
-@keys.command(name="signing-key")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
+#: The options of a new signing key (here and in 'consent keygen').
+ALG_OPTION = click.option(
     "--alg",
     type=click.Choice(["EdDSA", "ES256"]),
     default="EdDSA",
     show_default=True,
     help="EdDSA (Ed25519) or ES256 (P-256).",
 )
-@click.option("--kid", help="Key id (default: the RFC 7638 thumbprint of the public key).")
+KID_OPTION = click.option(
+    "--kid", help="Key id (default: the RFC 7638 thumbprint of the public key)."
+)
+
+
+@keys.command(name="signing-key")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@ALG_OPTION
+@KID_OPTION
 @click.option(
     "--jwks",
     "jwks_path",
