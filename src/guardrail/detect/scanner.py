@@ -421,11 +421,16 @@ class Scanner:
                 table.setdefault(lit, []).append(r)
         self._lits_cs_b = {k.encode("ascii"): v for k, v in self._lits_cs.items()}
         self._lits_ci_b = {k.encode("ascii"): v for k, v in self._lits_ci.items()}
-        # The case-sensitive literals ("@", "+", "$", "Mr", "AKIA", "Rue") start with rare
-        # characters: one alternation finds them all faster than a search per literal.
-        self._lits_cs_rx = _alternation(self._lits_cs_b)
+        # Most case-sensitive literals ("@", "+", "$", "Mr", "AKIA", "Rue") start with rare
+        # characters: one alternation finds them all faster than a search per literal. Those
+        # starting with a lowercase letter ("eyJ", "ghp_", "pbkdf2_") would make the
+        # alternation try its branches at most letters of English text: a search each.
+        cs_table = {k: v for k, v in self._lits_cs_b.items() if k[:1].islower()}
+        cs_alt = {k: v for k, v in self._lits_cs_b.items() if k not in cs_table}
+        self._lits_cs_table = cs_table
+        self._lits_cs_rx = _alternation(cs_alt)
         # ... which reports the longest literal at a place: the shorter ones inside it too.
-        self._cs_inner = _inner(self._lits_cs_b)
+        self._cs_inner = _inner(cs_alt)
         # The case-insensitive ones (cue words) start with common letters: a search each is
         # faster in English text, one alternation in text with few ASCII letters (Chinese).
         self._lits_ci_rx = _alternation(self._lits_ci_b)
@@ -661,6 +666,8 @@ class Scanner:
             ab = text.encode("ascii", "replace")
             alternations = [(self._lits_cs_rx, self._lits_cs_b, self._cs_inner, ab)]
             tables: list[tuple[dict[bytes, list[_Rule]], bytes]] = []
+            if self._lits_cs_table:
+                tables.append((self._lits_cs_table, ab))
             if self._lits_ci:
                 hay = ab.lower()
                 # Few ASCII letters (Chinese text, digits): few places for the alternation
