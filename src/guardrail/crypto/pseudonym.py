@@ -76,10 +76,7 @@ class Pseudonymizer(Unpicklable):
 
     def pseudonym(self, value: str | bytes) -> str:
         """The pseudonym of ``value`` under the primary key."""
-        kid = self._primary
-        h = self._macs[kid].copy()
-        h.update(value.encode("utf-8") if isinstance(value, str) else value)
-        return PSEUDONYM_PREFIX + _b64(kid + h.finalize()).decode("ascii")
+        return self._with(self._primary, value.encode("utf-8") if isinstance(value, str) else value)
 
     def pseudonym_many(self, values: Iterable[str]) -> list[str]:
         """Pseudonyms of many values (faster than a loop over :meth:`pseudonym`)."""
