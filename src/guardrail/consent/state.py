@@ -174,17 +174,28 @@ def derive(
             }
         )
 
-    # The deciding consent event (StateRow column order).
-    action = last[2]
+    # The deciding consent event, unpacked in StateRow column order.
+    (
+        seq,
+        _,
+        action,
+        occurred_us,
+        notice,
+        separate,
+        given_gpc,
+        last_region,
+        minor,
+        guardian,
+        expires_us,
+    ) = last
     lifecycle = _LIFECYCLE[action]
-    minor: int | None = last[8]
-    if last[7] is not None:
-        region = last[7]
-    expires_us: int | None = None
-    if lifecycle is Lifecycle.GIVEN:
-        expires_us = last[10]
+    if last_region is not None:
+        region = last_region
+    if lifecycle is not Lifecycle.GIVEN:
+        expires_us = None  # only a given consent expires
+    else:
         if expires_us is None:
-            expires_us = purpose.expiry_us(last[3])
+            expires_us = purpose.expiry_us(occurred_us)
         if expires_us is not None and at_us >= expires_us:
             lifecycle = Lifecycle.EXPIRED
 
@@ -197,13 +208,13 @@ def derive(
             reason = _MISSING[lifecycle]
         else:
             need = purpose.required_notice(at_us)
-            if need >= 0 and catalog.notice_index.get(last[4] or "", -1) < need:
+            if need >= 0 and catalog.notice_index.get(notice or "", -1) < need:
                 reason = MissingReason.NOTICE_CHANGED
-            elif purpose.separate_required and not last[5]:
+            elif purpose.separate_required and not separate:
                 reason = MissingReason.SEPARATE_CONSENT_MISSING
             elif (
                 minor is not None
-                and last[9] is None  # no guardian
+                and guardian is None
                 and minor < catalog.guardian_age(region, purpose)
             ):
                 reason = MissingReason.GUARDIAN_NEEDED
@@ -218,18 +229,18 @@ def derive(
             "lifecycle": lifecycle,
             "reason": reason,
             "consent_required": required,
-            "since": from_us(last[3]),
-            "event_seq": last[0],
-            "notice_version": last[4],
-            "separate_consent": bool(last[5]),
+            "since": from_us(occurred_us),
+            "event_seq": seq,
+            "notice_version": notice,
+            "separate_consent": bool(separate),
             "expires_at": from_us(expires_us) if expires_us is not None else None,
             "opted_out": opted_out,
             "gpc": gpc,
             "sensitive_limited": limited and purpose.limitable,
             "minor_age": minor,
             "region": region,
-            "guardian": last[9] is not None,
+            "guardian": guardian is not None,
             # the deciding consent was given while the browser sent Sec-GPC: 1
-            "collected_with_gpc": bool(last[6]) and action == "given",
+            "collected_with_gpc": bool(given_gpc) and action == "given",
         }
     )
