@@ -26,6 +26,8 @@ from guardrail.model._base import trusted_constructor
 from guardrail.model.consent import Channel, ConsentAction, ConsentEvent, EvidenceMethod
 
 __all__ = [
+    "ACTION_BY_VALUE",
+    "CHANNEL_BY_VALUE",
     "COLUMNS",
     "GENESIS",
     "Row",
@@ -201,8 +203,9 @@ def parse_tombstone_ref(ref: str | None) -> tuple[int, str] | None:
     return int(parts[1]), parts[2]
 
 
-_ACTIONS = {a.value: a for a in ConsentAction}
-_CHANNELS = {c.value: c for c in Channel}
+#: Enum members by stored value (a dict look-up is cheaper than calling the enum).
+ACTION_BY_VALUE: dict[str, ConsentAction] = {a.value: a for a in ConsentAction}
+CHANNEL_BY_VALUE: dict[str, Channel] = {c.value: c for c in Channel}
 _EVIDENCE = {e.value: e for e in EvidenceMethod}
 _new_event = trusted_constructor(
     ConsentEvent,
@@ -244,11 +247,11 @@ def row_to_event(row: Row, recorded: datetime | None = None) -> ConsentEvent:
             "event_id": row.event_id or "",
             "subject": row.subject or "",
             "purpose": row.purpose,
-            "action": _ACTIONS[row.action],
+            "action": ACTION_BY_VALUE[row.action],
             "occurred_at": from_us(row.occurred_at),
             "recorded_at": recorded if recorded is not None else from_us(row.recorded_at),
             "notice_version": row.notice_version,
-            "channel": _CHANNELS[row.channel],
+            "channel": CHANNEL_BY_VALUE[row.channel],
             "separate_consent": bool(row.separate_consent),
             "gpc": bool(row.gpc),
             "region": row.region,

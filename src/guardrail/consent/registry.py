@@ -26,6 +26,8 @@ from pydantic import ValidationError
 from guardrail.consent._shown import shown
 from guardrail.consent.catalog import CompiledCatalog, CompiledPurpose, load_catalog
 from guardrail.consent.events import (
+    ACTION_BY_VALUE,
+    CHANNEL_BY_VALUE,
     Row,
     content_digest,
     erased_set_digest,
@@ -59,10 +61,6 @@ SUBJECT_CONTEXT = "guardrail.consent.subject"
 _PROBE = "guardrail.consent.keyring-probe"
 _FUTURE_SKEW = timedelta(minutes=5)
 _FUTURE_SKEW_US = _FUTURE_SKEW // timedelta(microseconds=1)
-
-#: Accepted spellings of actions and channels on record()'s fast path (members are str).
-_ACTIONS: dict[object, ConsentAction] = {a.value: a for a in ConsentAction}
-_CHANNELS: dict[object, Channel] = {c.value: c for c in Channel}
 
 _HINTS: dict[MissingReason, str] = {
     MissingReason.NEVER_GIVEN: "ask for consent before processing",
@@ -324,8 +322,9 @@ class ConsentRegistry:
             or type(gpc) is not bool
         ):
             return None
-        act = _ACTIONS.get(action) if isinstance(action, str) else None
-        chan = _CHANNELS.get(channel) if isinstance(channel, str) else None
+        # Enum members are str too, so a member is looked up like its value.
+        act = ACTION_BY_VALUE.get(action) if isinstance(action, str) else None
+        chan = CHANNEL_BY_VALUE.get(channel) if isinstance(channel, str) else None
         if act is None or act is ConsentAction.ERASED or chan is None:
             return None
         if notice_version is not None and (
